@@ -1,0 +1,213 @@
+"""``cs231n-kit``: the instructor's command line (release, autograde, feedback, export, demo).
+
+Run ``cs231n-kit --help``. Every command works on a course folder in nbgrader's standard
+layout (default: the checkout the kit was installed from).
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import course
+from .submissions import answer_cells, build_submission, write_submission
+
+
+def _course_root(arg: str | None) -> Path:
+    if arg:
+        root = Path(arg).resolve()
+    else:
+        root = course.repo_root() or Path.cwd()
+    if not (root / "nbgrader_config.py").is_file():
+        raise SystemExit(
+            f"error: {root} is not a course folder (no nbgrader_config.py); "
+            "pass --course DIR or run from the kit's checkout"
+        )
+    return root
+
+
+def _assignment_notebooks(root: Path, folder: str, assignment: str) -> list[Path]:
+    paths = sorted((root / folder / assignment).glob("*.ipynb"))
+    if not paths:
+        raise SystemExit(f"error: no notebook in {root / folder / assignment}")
+    return paths
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    root = _course_root(args.course)
+    for path in course.release(root, args.assignments or None):
+        print(f"released {path.relative_to(root)}")
+    return 0
+
+
+def check_sync(root: Path) -> list[str]:
+    """Release solutions/ into a scratch copy and list the student notebooks that differ."""
+    root = Path(root)
+    problems = []
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        shutil.copy2(root / "nbgrader_config.py", scratch / "nbgrader_config.py")
+        shutil.copytree(root / "solutions", scratch / "solutions",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        course.release(scratch)
+        fresh_root, committed_root = scratch / "assignments", root / "assignments"
+        fresh = {p.relative_to(fresh_root) for p in fresh_root.rglob("*") if p.is_file()}
+        committed = {p.relative_to(committed_root) for p in committed_root.rglob("*")
+                     if p.is_file() and ".ipynb_checkpoints" not in p.parts}
+        for rel in sorted(fresh - committed):
+            problems.append(f"missing from assignments/: {rel}")
+        for rel in sorted(committed - fresh):
+            problems.append(f"not generated from solutions/: assignments/{rel}")
+        for rel in sorted(fresh & committed):
+            if not filecmp.cmp(fresh_root / rel, committed_root / rel, shallow=False):
+                problems.append(f"out of date: assignments/{rel}")
+    return problems
+
+
+def cmd_check_sync(args: argparse.Namespace) -> int:
+    problems = check_sync(_course_root(args.course))
+    if problems:
+        print("assignments/ is out of sync with solutions/; run `cs231n-kit release`:")
+        print("\n".join(f"  {p}" for p in problems))
+        return 1
+    print("assignments/ is in sync with solutions/")
+    return 0
+
+
+def cmd_autograde(args: argparse.Namespace) -> int:
+    root = _course_root(args.course)
+    submitted = root / "submitted"
+    if not submitted.is_dir() or not any(submitted.glob(f"*/{args.assignment}")):
+        raise SystemExit(f"error: nothing to grade: put submissions in {submitted}/<student>/"
+                         f"{args.assignment}/")
+    start = time.perf_counter()
+    course.autograde(root, args.assignment, dataset=args.dataset, students=args.student,
+                     quiet=not args.verbose)
+    rows = course.grade_table(root, args.assignment)
+    print(course.format_grade_table(rows))
+    print(f"\nautograded in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    root = _course_root(args.course)
+    course.feedback(root, args.assignment, quiet=not args.verbose)
+    print(f"feedback written under {root / 'feedback'}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    root = _course_root(args.course)
+    path = course.export(root, Path(args.to) if args.to else None, quiet=not args.verbose)
+    print(f"grades exported to {path}")
+    return 0
+
+
+def cmd_grades(args: argparse.Namespace) -> int:
+    root = _course_root(args.course)
+    print(course.format_grade_table(course.grade_table(root, args.assignment)))
+    return 0
+
+
+def build_demo_course(repo: Path, dest: Path, assignments: list[str] | None = None) -> list[str]:
+    """Create a demo course in ``dest``: released notebooks and three submissions each.
+
+    The students are ``full`` (the solution), ``blank`` (the student version untouched) and
+    ``half`` (the first half of the answer cells filled in). Returns the assignment names.
+    """
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    shutil.copy2(repo / "nbgrader_config.py", dest / "nbgrader_config.py")
+    shutil.copytree(repo / "solutions", dest / "solutions",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    names = assignments or course.source_assignments(dest)
+    course.release(dest, names)
+    for name in names:
+        for student_path in _assignment_notebooks(dest, "assignments", name):
+            student_nb = course.read_notebook(student_path)
+            solution_nb = course.read_notebook(dest / "solutions" / name / student_path.name)
+            code_answers = [k for k, c in answer_cells(student_nb).items() if c.cell_type == "code"]
+            half = code_answers[: len(code_answers) // 2]
+            for student, fill in (("full", "all"), ("blank", []), ("half", half)):
+                nb = build_submission(student_nb, solution_nb, fill=fill)
+                write_submission(nb, dest, student, name, student_path.name)
+    return names
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    repo = course.repo_root()
+    if repo is None:
+        raise SystemExit("error: the demo needs the kit's checkout (solutions/ and nbgrader_config.py)")
+    dest = Path(args.dir).resolve() if args.dir else repo / "build" / "demo-course"
+    start = time.perf_counter()
+    print(f"demo course in {dest}: releasing the student notebooks from solutions/ ...")
+    names = build_demo_course(repo, dest, args.assignments or None)
+    for name in names:
+        print(f"\nautograding {name} for students full, blank, half on the {args.dataset} dataset ...")
+        course.autograde(dest, name, dataset=args.dataset)
+        rows = course.grade_table(dest, name)
+        print(f"\n## {name}\n")
+        print(course.format_grade_table(rows))
+    print(f"\ndone in {time.perf_counter() - start:.0f} s; the gradebook is {dest / 'gradebook.db'}")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from .cifar10 import fetch_cifar10, load_cifar10
+
+    path = fetch_cifar10(Path(args.data_home) if args.data_home else None)
+    load_cifar10(Path(args.data_home) if args.data_home else None)  # builds the fast cache
+    print(f"CIFAR-10 is ready in {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cs231n-kit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        p.add_argument("--course", help="course folder (default: the kit's checkout)")
+        p.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's output")
+        return p
+
+    p = add("release", cmd_release, "regenerate assignments/ (student versions) from solutions/")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    add("check-sync", cmd_check_sync, "check that assignments/ matches a fresh release")
+    p = add("autograde", cmd_autograde, "autograde submitted/<student>/<assignment>/ and print scores")
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--dataset", help="dataset for the notebooks (sets CS231N_DATASET), e.g. digits")
+    p = add("feedback", cmd_feedback, "write HTML feedback for autograded submissions")
+    p.add_argument("assignment")
+    p = add("export", cmd_export, "export the gradebook to CSV")
+    p.add_argument("--to", help="CSV path (default: grades.csv in the course folder)")
+    p = add("grades", cmd_grades, "print the grade table of an assignment from the gradebook")
+    p.add_argument("assignment")
+    p = add("demo", cmd_demo, "release, autograde a demo class (full, blank, half) and print grades")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.add_argument("--dataset", default="digits", help="dataset to grade on (default: digits)")
+    p.add_argument("--dir", help="where to build the demo course (default: build/demo-course)")
+    p = add("download", cmd_download, "download and cache CIFAR-10 (about 170 MB)")
+    p.add_argument("--data-home", help="where to put it (default: datasets/ or $CS231N_DATA_HOME)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except course.CourseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
