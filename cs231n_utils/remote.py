@@ -1,0 +1,230 @@
+"""The grader's side of the channel to a sandboxed submission.
+
+:class:`SandboxClient` runs cells in the sandbox, fetches plain values from its namespace,
+and calls its functions through :class:`RemoteFunction` proxies, with a wall-time bound on
+every request. Arrays a call modifies in place are copied back into the caller's arrays, so
+a test that checks "inputs are not modified" sees what a local call would show.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import sandbox
+from .bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
+
+
+class SandboxFailure(RuntimeError):
+    """The sandboxed process died, timed out or broke the protocol: a human should look."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind  # "timeout", "died" or "protocol"
+
+
+class RemoteError(Exception):
+    """An exception raised by the submission's code, carried back as text."""
+
+    def __init__(self, ename: str, evalue: str, tb: str = ""):
+        super().__init__(f"{ename}: {evalue}")
+        self.ename, self.evalue, self.remote_traceback = ename, evalue, tb
+
+
+class _TimedReader:
+    """A read(n) over a pipe that gives up at a deadline."""
+
+    def __init__(self, stream: Any, client: SandboxClient):
+        self.fd = stream.fileno()
+        self.client = client
+
+    def read(self, n: int) -> bytes:
+        remaining = self.client.deadline - time.monotonic()
+        if remaining <= 0:
+            raise SandboxFailure("timeout", "no answer before the time limit")
+        ready, _, _ = select.select([self.fd], [], [], remaining)
+        if not ready:
+            raise SandboxFailure("timeout", f"no answer within {self.client.limits.cell_seconds:g} s")
+        return os.read(self.fd, n)
+
+
+class RemoteFunction:
+    """A callable standing for a function defined in the submission.
+
+    Attributes
+    ----------
+    __name__ : str
+        The function's name in the notebook.
+    __kit_source__ : str or None
+        Its source as written in the answer cell (read by the grader, not reported by the
+        sandbox), used for static checks such as "no Python loops".
+    __kit_namespace__ : mapping
+        The other notebook functions, for checks that follow calls.
+    """
+
+    def __init__(self, client: SandboxClient, name: str, source: str | None,
+                 namespace: Mapping[str, Any]):
+        self._client = client
+        self.__name__ = self.__qualname__ = name
+        self.__kit_source__ = source
+        self.__kit_namespace__ = namespace
+        self.__module__ = "__main__"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._client.call(self.__name__, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<function {self.__name__} (in the submission's sandbox)>"
+
+
+class SandboxClient:
+    """Owns one sandboxed worker process and speaks the bridge protocol with it."""
+
+    def __init__(self, workdir: Path, limits: sandbox.Limits | None = None, slot: int = 0,
+                 readonly: list[Path] | None = None, isolate: bool = True,
+                 env: dict[str, str] | None = None):
+        self.limits = limits = limits or sandbox.Limits()
+        self.proc: subprocess.Popen | None = None
+        self.failure: SandboxFailure | None = None
+        self.deadline = 0.0
+        self._callbacks: dict[int, Callable[..., Any]] = {}
+        self._ids = itertools.count(1)
+        self._seed = itertools.count(1)
+        self.proc, self.mode = sandbox.start(
+            [sys.executable, "-m", "cs231n_utils.worker"], workdir, limits,
+            slot=slot, readonly=readonly, isolate=isolate, env=env)
+        self._reader = _TimedReader(self.proc.stdout, self)
+        self.deadline = time.monotonic() + max(60.0, limits.cell_seconds)
+        header, _ = self._read()
+        if header.get("op") != "ready":
+            self._fail("protocol", "the sandbox did not start properly")
+
+    # -- transport ------------------------------------------------------------------------
+    def _fail(self, kind: str, message: str) -> None:
+        self.failure = SandboxFailure(kind, message)
+        self.close()
+        raise self.failure
+
+    def _read(self) -> tuple[dict, list[bytes]]:
+        try:
+            return read_message(self._reader)
+        except SandboxFailure as exc:
+            self._fail(exc.kind, str(exc))
+        except EOFError:
+            code = self.proc.poll() if self.proc else None
+            self._fail("died", f"the submission's process ended unexpectedly (exit status {code}); "
+                               "it may have exceeded a memory, CPU or process limit, or exited")
+        except (BridgeError, ValueError, OSError) as exc:
+            self._fail("protocol", f"unreadable reply from the sandbox: {exc}")
+        raise AssertionError("unreachable")
+
+    def _send(self, header: dict, payload: Any = None) -> None:
+        if self.failure is not None:
+            raise self.failure
+        buffers: list[bytes] = []
+        if payload is not None:
+            header = {**header, "value": encode(payload, buffers, self._ref_of)}
+        try:
+            write_message(self.proc.stdin, header, buffers)
+        except (BrokenPipeError, OSError):
+            self._fail("died", "the submission's process is gone")
+
+    def _ref_of(self, obj: Any) -> RemoteRef | None:
+        if isinstance(obj, RemoteFunction):
+            return RemoteRef("fn", obj.__name__)
+        if callable(obj):
+            key = next(self._ids)
+            self._callbacks[key] = obj
+            return RemoteRef("cb", key)
+        return None
+
+    def _resolve(self, ref: RemoteRef) -> Any:
+        if ref.kind == "fn":
+            return RemoteFunction(self, str(ref.key), None, {})
+        if ref.kind == "cb" and isinstance(ref.key, int) and ref.key in self._callbacks:
+            return self._callbacks[ref.key]
+        raise BridgeError(f"unknown reference {ref}")
+
+    def request(self, header: dict, payload: Any = None) -> tuple[dict, Any]:
+        """Send a request and wait for its reply, serving callbacks meanwhile."""
+        self.deadline = time.monotonic() + self.limits.cell_seconds
+        self._send(header, payload)
+        while True:
+            reply, buffers = self._read()
+            if reply.get("op") == "callback":
+                self._serve_callback(reply, buffers)
+                continue
+            if reply.get("op") != "done":
+                self._fail("protocol", f"unexpected message {reply.get('op')!r} from the sandbox")
+            value = None
+            if "value" in reply:
+                try:
+                    value = decode(reply["value"], buffers, self._resolve)
+                except (BridgeError, ValueError, TypeError, IndexError, KeyError) as exc:
+                    raise RemoteError(
+                        "TypeError", f"the submission returned an unreadable value: {exc}") from None
+            return reply, value
+
+    def _serve_callback(self, msg: dict, buffers: list[bytes]) -> None:
+        saved = self.deadline
+        try:
+            fn = self._callbacks[int(msg["id"])]
+            args, kwargs = decode(msg["value"], buffers, self._resolve)
+            result = fn(*args, **dict(kwargs))
+            self._send({"op": "callback_result", "ok": True}, result)
+        except SandboxFailure:
+            raise
+        except Exception as exc:  # the grader's function failed on what the student passed
+            self._send({"op": "callback_result", "ok": False, "evalue": f"{type(exc).__name__}: {exc}"})
+        self.deadline = saved
+
+    # -- operations -----------------------------------------------------------------------
+    def run_cell(self, source: str) -> dict:
+        """Execute a cell; returns the reply (ok, stdout, stderr, ename, evalue)."""
+        reply, _ = self.request({"op": "exec", "source": source, "seed": next(self._seed)})
+        return reply
+
+    def get(self, name: str, sources: Mapping[str, str] | None = None,
+            namespace: Mapping[str, Any] | None = None) -> Any:
+        """A value from the submission's namespace: plain data, or a RemoteFunction."""
+        reply, value = self.request({"op": "get", "name": name})
+        if not reply.get("ok"):
+            raise RemoteError(reply.get("ename", "Error"), reply.get("evalue", ""))
+        if reply.get("function"):
+            return RemoteFunction(self, name, (sources or {}).get(name), namespace or {})
+        return value
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> Any:
+        """Call a submission function with plain arguments; copy back in-place changes."""
+        reply, value = self.request({"op": "call", "fn": name, "seed": next(self._seed)},
+                                    [list(args), dict(kwargs)])
+        if not reply.get("ok"):
+            raise RemoteError(reply.get("ename", "Error"), reply.get("evalue", ""),
+                              reply.get("traceback", ""))
+        result, mutated = value
+        for key, new in mutated:
+            target = args[key] if isinstance(key, int) and key < len(args) else kwargs.get(key)
+            if isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and target.shape == new.shape:
+                if target.flags.writeable:
+                    np.copyto(target, new, casting="unsafe")
+        return result
+
+    def close(self) -> None:
+        """Stop the sandboxed process (idempotent)."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                write_message(self.proc.stdin, {"op": "exit"})
+            except OSError:
+                pass
+            sandbox.kill(self.proc)
+        elif self.proc is not None:
+            self.proc.wait()

@@ -1,0 +1,246 @@
+"""Start untrusted code in a sandbox with resource limits.
+
+On Linux with bubblewrap (``bwrap``, Debian package ``bubblewrap``) the code runs in fresh
+mount, PID, network, IPC and UTS namespaces: it sees the Python installation, the kit's
+package and the dataset read-only, a scratch copy of its own submission folder read-write,
+an empty /tmp and home, and no network. The course folder (solutions/, the gradebook, other
+students' submissions) is simply not there. When the grader runs as root, the code also
+runs as an unprivileged uid of its own, so that the process limit applies.
+
+Elsewhere (macOS, or no bwrap) the fallback only applies the resource limits and a scratch
+working directory: it does NOT stop the code from reading or writing the user's files or
+using the network. :func:`describe_isolation` says which mode is in use.
+
+Run as ``python -m cs231n_utils.sandbox --drop UID GID --limits JSON -- CMD ...`` it is the
+small launcher that applies limits and drops privileges inside the sandbox, then execs CMD.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+#: Where the submission's scratch copy appears inside the sandbox.
+WORKDIR = "/home/student/work"
+#: First uid used for sandboxed code when the grader runs as root (one per worker slot).
+BASE_UID = 61000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource bounds for one submission's sandbox."""
+
+    memory_mb: int = 6144  #: address space (virtual memory) of the process
+    cpu_seconds: int = 900  #: CPU time of the whole sandbox process
+    processes: int = 64  #: processes and threads
+    file_size_mb: int = 256  #: largest file the code may write
+    open_files: int = 256
+    cell_seconds: float = 300.0  #: wall time per cell or call (enforced by the grader)
+
+
+def bwrap_path() -> str | None:
+    """Path of the bubblewrap binary, or None when it is not installed or not on Linux."""
+    if not sys.platform.startswith("linux"):
+        return None
+    return shutil.which("bwrap")
+
+
+def describe_isolation() -> str:
+    """One sentence on how submissions are isolated on this machine."""
+    if bwrap_path():
+        return ("bubblewrap sandbox: no network, read-only system and package, no access to the "
+                "course folder, writes only to a scratch copy; memory, CPU, process, file-size "
+                "and wall-time limits")
+    return ("FALLBACK (no bubblewrap): resource limits and a scratch working directory only; the "
+            "submission can read and write your files and use the network. Grade untrusted "
+            "work on Linux with bubblewrap installed.")
+
+
+def _apply_limits(limits: Limits) -> None:
+    import resource
+
+    def setl(kind: int, value: int) -> None:
+        try:
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            pass  # e.g. RLIMIT_AS is not enforceable on macOS
+
+    setl(resource.RLIMIT_AS, limits.memory_mb * 1024**2)
+    setl(resource.RLIMIT_CPU, limits.cpu_seconds)
+    setl(resource.RLIMIT_FSIZE, limits.file_size_mb * 1024**2)
+    setl(resource.RLIMIT_NOFILE, limits.open_files)
+    setl(resource.RLIMIT_CORE, 0)
+    if os.geteuid() != 0:
+        # RLIMIT_NPROC counts every process of this uid: leave room for what already runs.
+        setl(resource.RLIMIT_NPROC, _current_process_count() + limits.processes)
+    else:
+        setl(resource.RLIMIT_NPROC, limits.processes)
+
+
+def _current_process_count() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if entry.stat().st_uid == uid:
+                count += len(list((entry / "task").iterdir()))
+        except OSError:
+            continue
+    return count or 256
+
+
+def _bind_args(paths: list[Path], flag: str = "--ro-bind") -> list[str]:
+    """Bind each path at the same place, creating its parents world-readable (bwrap's own
+    parents would be mode 0700 and unreadable once privileges are dropped)."""
+    args: list[str] = []
+    made: set[Path] = set()
+    for p in paths:
+        if not p.exists():
+            continue
+        for parent in reversed(p.parents):
+            if parent != Path("/") and parent not in made:
+                args += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
+        args += [flag, str(p), str(p)]
+    return args
+
+
+def _system_binds() -> list[str]:
+    args: list[str] = []
+    for name in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        p = Path("/") / name
+        if p.is_symlink():
+            args += ["--symlink", os.readlink(p), str(p)]
+        elif p.exists():
+            args += ["--ro-bind", str(p), str(p)]
+    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+                "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/fonts", "/etc/matplotlibrc"):
+        if Path(etc).exists():
+            args += ["--ro-bind", etc, etc]
+    return args
+
+
+def readonly_paths(extra: list[Path] | None = None) -> list[Path]:
+    """What the sandbox needs read-only: the interpreter, the environment, the package, data."""
+    here = Path(__file__).resolve().parent
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    if not any(here.is_relative_to(p) for p in paths):
+        paths.add(here)  # an editable install: bind only the package, not the checkout
+    paths.update(Path(p).resolve() for p in (extra or []))
+    # Drop paths nested inside another bound path.
+    ordered = sorted(paths, key=lambda p: len(p.parts))
+    return [p for i, p in enumerate(ordered) if not any(p.is_relative_to(q) for q in ordered[:i])]
+
+
+def sandbox_env(env: dict[str, str] | None = None, home: str = "/home/student") -> dict[str, str]:
+    """The environment the sandboxed code sees: a clean one, plus the kit's variables."""
+    base = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    for key in ("CS231N_DATASET", "CS231N_DATA_HOME", "CS231N_CIFAR10_SUBSET",
+                "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if key in os.environ:
+            base[key] = os.environ[key]
+    base.update(env or {})
+    return base
+
+
+def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int = 0,
+          readonly: list[Path] | None = None, env: dict[str, str] | None = None,
+          isolate: bool = True) -> tuple[subprocess.Popen, str]:
+    """Start ``cmd`` (a Python command line) in a sandbox over a scratch folder ``workdir``.
+
+    Returns the process, with stdin and stdout as binary pipes, and the isolation mode
+    (``"bwrap"`` or ``"fallback"``). The process leads its own process group, so killing
+    the group ends everything it started.
+    """
+    workdir = Path(workdir).resolve()
+    limits = limits or Limits()
+    bwrap = bwrap_path() if isolate else None
+    launcher = [sys.executable, "-m", "cs231n_utils.sandbox", "--limits", json.dumps(asdict(limits))]
+    if bwrap is None:
+        full_env = sandbox_env(env, home=str(workdir))
+        full_env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+        proc = subprocess.Popen([*launcher, "--", *cmd], cwd=workdir, env=full_env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=_stderr(), start_new_session=True)
+        return proc, "fallback"
+    ro = readonly_paths(readonly)
+    args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--tmpfs", "/", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
+            "--tmpfs", "/tmp", "--dir", "/home/student", *_bind_args(ro),
+            "--bind", str(workdir), WORKDIR, "--chdir", WORKDIR, "--clearenv"]
+    for key, value in sandbox_env(env).items():
+        args += ["--setenv", key, value]
+    pkg_parent = str(Path(__file__).resolve().parents[1])
+    args += ["--setenv", "PYTHONPATH", pkg_parent]
+    if os.geteuid() == 0:
+        uid = BASE_UID + slot
+        os.chown(workdir, uid, uid)
+        for root, dirs, files in os.walk(workdir):
+            for name in dirs + files:
+                os.lchown(os.path.join(root, name), uid, uid)
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        launcher += ["--drop", str(uid), str(uid)]
+    else:
+        args += ["--unshare-user"]
+    proc = subprocess.Popen([*args, *launcher, "--", *cmd], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=_stderr(),
+                            start_new_session=True)
+    return proc, "bwrap"
+
+
+def _stderr() -> int | None:
+    """The sandbox's stderr: discarded, unless CS231N_SANDBOX_DEBUG is set."""
+    return None if os.environ.get("CS231N_SANDBOX_DEBUG") else subprocess.DEVNULL
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """Kill the sandboxed process group and reap it."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _launcher_main(argv: list[str]) -> None:
+    """Inside the sandbox: apply limits, drop to an unprivileged uid, exec the command."""
+    if "--" not in argv:
+        raise SystemExit("usage: python -m cs231n_utils.sandbox [--drop UID GID] --limits JSON -- CMD")
+    split = argv.index("--")
+    opts, cmd = argv[:split], argv[split + 1:]
+    limits = Limits(**json.loads(opts[opts.index("--limits") + 1]))
+    _apply_limits(limits)
+    if "--drop" in opts:
+        i = opts.index("--drop")
+        uid, gid = int(opts[i + 1]), int(opts[i + 2])
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)  # from root: also clears every capability
+    os.execvp(cmd[0], cmd)
+
+
+if __name__ == "__main__":
+    _launcher_main(sys.argv[1:])

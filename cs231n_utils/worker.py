@@ -1,0 +1,225 @@
+"""The sandboxed side of trusted grading: runs a submission's cells and serves calls.
+
+Started by :mod:`cs231n_utils.sandbox` inside the sandbox as ``python -m cs231n_utils.worker``.
+It talks to the grader over its original stdin/stdout using :mod:`cs231n_utils.bridge`;
+the student's own prints are captured per request (and capped), never mixed into the channel.
+Nothing here decides a score: it only executes code and hands back plain data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import random
+import sys
+import traceback
+from typing import Any
+
+import numpy as np
+
+from .bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
+
+OUTPUT_CAP = 64 * 1024
+
+
+class _CappedText(io.TextIOBase):
+    """A text sink that keeps the first OUTPUT_CAP characters and counts the rest."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        room = OUTPUT_CAP - self.size
+        if room > 0:
+            self.parts.append(s[:room])
+            self.size += min(len(s), room)
+        self.dropped += max(0, len(s) - max(room, 0))
+        return len(s)
+
+    def text(self) -> str:
+        out = "".join(self.parts)
+        if self.dropped:
+            out += f"\n[... {self.dropped} more characters of output dropped]\n"
+        return out
+
+
+class Worker:
+    """Executes cells in an IPython shell and answers the grader's requests."""
+
+    def __init__(self, chan_in: Any, chan_out: Any) -> None:
+        from IPython.core.interactiveshell import InteractiveShell
+
+        self.chan_in, self.chan_out = chan_in, chan_out
+        self.shell = InteractiveShell.instance(colors="nocolor")
+        self.shell.user_ns["__name__"] = "__main__"
+        self.shell._showtraceback = lambda etype, evalue, stb: None  # reported in the reply
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def send(self, header: dict, payload: Any = None) -> None:
+        buffers: list[bytes] = []
+        if payload is not None:
+            header = {**header, "value": encode(payload, buffers, self._ref_of)}
+        write_message(self.chan_out, header, buffers)
+
+    def _ref_of(self, obj: Any) -> RemoteRef | None:
+        for name, value in self.shell.user_ns.items():
+            if value is obj and callable(obj) and not name.startswith("_"):
+                return RemoteRef("fn", name)
+        return None
+
+    def _resolve(self, ref: RemoteRef) -> Any:
+        if ref.kind == "fn":
+            fn = self.shell.user_ns.get(str(ref.key))
+            if not callable(fn):
+                raise NameError(f"{ref.key} is not a function in the notebook")
+            return fn
+        if ref.kind == "cb":
+            return lambda *args, **kwargs: self.callback(ref.key, args, kwargs)
+        raise BridgeError(f"unknown reference kind {ref.kind}")
+
+    @contextlib.contextmanager
+    def captured(self):
+        out, err = _CappedText(), _CappedText()
+        old = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err
+        try:
+            yield out, err
+        finally:
+            sys.stdout, sys.stderr = old
+
+    @staticmethod
+    def reseed(seed: int | None) -> None:
+        if seed is not None:
+            np.random.seed(seed % 2**32)  # noqa: NPY002 (student code may use the legacy API)
+            random.seed(seed)
+
+    # -- requests ---------------------------------------------------------------------------
+    def serve(self, until: str | None = None) -> tuple[dict, list[bytes]] | None:
+        """Handle requests until the channel closes (or a reply of type ``until`` arrives)."""
+        while True:
+            try:
+                header, buffers = read_message(self.chan_in)
+            except EOFError:
+                return None
+            op = header.get("op")
+            if until is not None and op == until:
+                return header, buffers
+            if op == "exec":
+                self.do_exec(header)
+            elif op == "get":
+                self.do_get(header)
+            elif op == "call":
+                self.do_call(header, buffers)
+            elif op == "exit":
+                return None
+            else:
+                self.send({"op": "error", "ename": "BridgeError", "evalue": f"unknown op {op!r}"})
+
+    def do_exec(self, header: dict) -> None:
+        self.reseed(header.get("seed"))
+        with self.captured() as (out, err):
+            result = self.shell.run_cell(str(header["source"]), store_history=False, silent=False)
+        error = result.error_before_exec or result.error_in_exec
+        reply = {"op": "done", "ok": error is None, "stdout": out.text(), "stderr": err.text()}
+        if error is not None:
+            tb = "".join(traceback.format_exception(type(error), error, error.__traceback__, limit=-6))
+            reply.update(ename=type(error).__name__, evalue=str(error)[:2000], traceback=tb[-6000:])
+        self.send(reply)
+
+    def do_get(self, header: dict) -> None:
+        name = str(header["name"])
+        if name not in self.shell.user_ns:
+            self.send({"op": "done", "ok": False, "ename": "NameError",
+                       "evalue": f"name '{name}' is not defined"})
+            return
+        value = self.shell.user_ns[name]
+        try:
+            if callable(value) and not isinstance(value, np.ndarray):
+                self.send({"op": "done", "ok": True, "function": True})
+            else:
+                self.send({"op": "done", "ok": True}, value)
+        except BridgeError as exc:
+            self.send({"op": "done", "ok": False, "ename": "BridgeError", "evalue": str(exc)})
+
+    def do_call(self, header: dict, buffers: list[bytes]) -> None:
+        try:
+            fn = self._resolve(RemoteRef("fn", header["fn"]))
+            args, kwargs = decode(header["value"], buffers, self._resolve)
+        except Exception as exc:  # a malformed request: report, do not die
+            self.send({"op": "done", "ok": False, "ename": type(exc).__name__, "evalue": str(exc)})
+            return
+        digests = {key: _digest(v) for key, v in _array_args(args, kwargs)}
+        self.reseed(header.get("seed"))
+        with self.captured() as (out, err):
+            try:
+                result = fn(*args, **kwargs)
+                failure = None
+            except BaseException as exc:  # noqa: BLE001 (student code may raise anything)
+                result, failure = None, exc
+                tb = traceback.format_exc(limit=-8)
+        reply: dict = {"op": "done", "stdout": out.text(), "stderr": err.text()}
+        if failure is not None:
+            reply.update(ok=False, ename=type(failure).__name__, evalue=str(failure)[:2000],
+                         traceback=tb[-6000:])
+            self.send(reply)
+            return
+        mutated = [[key, value] for key, value in _array_args(args, kwargs)
+                   if _digest(value) != digests[key]]
+        try:
+            self.send({**reply, "ok": True}, [result, mutated])
+        except BridgeError as exc:
+            self.send({"op": "done", "ok": False, "ename": "TypeError",
+                       "evalue": f"{getattr(fn, '__name__', 'the function')} returned something "
+                                 f"that cannot be graded: {exc}"})
+
+    def callback(self, cb_id: Any, args: tuple, kwargs: dict) -> Any:
+        """Call a grader-side function (e.g. a test's spy) and return its result."""
+        buffers: list[bytes] = []
+        payload = encode([list(args), kwargs], buffers, self._ref_of)
+        write_message(self.chan_out, {"op": "callback", "id": cb_id, "value": payload}, buffers)
+        reply = self.serve(until="callback_result")
+        if reply is None:
+            raise SystemExit(0)
+        header, rbuf = reply
+        if not header.get("ok"):
+            raise RuntimeError(header.get("evalue", "the grader's function failed"))
+        return decode(header["value"], rbuf, self._resolve)
+
+
+def _array_args(args: tuple, kwargs: dict):
+    for i, v in enumerate(args):
+        if isinstance(v, np.ndarray):
+            yield i, v
+    for k, v in kwargs.items():
+        if isinstance(v, np.ndarray):
+            yield k, v
+
+
+def _digest(arr: np.ndarray) -> str:
+    return hashlib.blake2b(np.ascontiguousarray(arr).tobytes(), digest_size=16).hexdigest() + str(
+        arr.shape) + arr.dtype.str
+
+
+def main() -> None:
+    # Keep private copies of the channel, then point the standard descriptors at /dev/null so
+    # that nothing the student's code writes at the file-descriptor level reaches the grader.
+    chan_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    chan_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    sys.stdin = open(os.devnull)  # noqa: SIM115
+    worker = Worker(chan_in, chan_out)
+    write_message(chan_out, {"op": "ready", "pid": os.getpid()})
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main()
