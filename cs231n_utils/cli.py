@@ -94,6 +94,33 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from . import trusted
+    from .sandbox import Limits, describe_isolation
+
+    root = _course_root(args.course)
+    if args.dataset:
+        import os
+
+        os.environ["CS231N_DATASET"] = args.dataset
+    limits = Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
+                    cell_seconds=args.cell_seconds)
+    print(f"isolation: {describe_isolation()}")
+    start = time.perf_counter()
+    rows = trusted.grade_class(root, args.assignment, workers=args.workers, limits=limits,
+                               isolate=not args.no_sandbox, progress=not args.no_progress,
+                               students=args.student)
+    print(trusted.format_report(rows, args.assignment))
+    elapsed = time.perf_counter() - start
+    print(f"graded {len(rows)} submissions in {elapsed:.1f} s "
+          f"({60 * len(rows) / max(elapsed, 1e-9):.1f} per minute) with {args.workers} worker(s); "
+          f"report in {root / trusted.WORK_DIR / args.assignment / 'report.md'}")
+    flagged = [r.student for r in rows if r.needs_review]
+    if flagged:
+        print(f"needs a human look: {', '.join(flagged)}")
+    return 0
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     root = _course_root(args.course)
     course.feedback(root, args.assignment, quiet=not args.verbose)
@@ -185,6 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="only this student (repeatable)")
     p.add_argument("--dataset", help="dataset for the notebooks (sets CS231N_DATASET), e.g. digits")
+    p = add("grade", cmd_grade, "grade untrusted submissions in sandboxes, in parallel (recommended)")
+    p.add_argument("assignment")
+    p.add_argument("--workers", type=int, default=2, help="submissions graded at once (default 2)")
+    p.add_argument("--student", action="append", help="only this student (repeatable)")
+    p.add_argument("--dataset", help="dataset for the notebooks (sets CS231N_DATASET), e.g. digits")
+    p.add_argument("--memory-mb", type=int, default=6144, help="memory limit per submission")
+    p.add_argument("--cpu-seconds", type=int, default=900, help="CPU time limit per submission")
+    p.add_argument("--cell-seconds", type=float, default=300, help="wall-time limit per cell")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="skip bubblewrap even where available (limits only; for debugging)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p = add("feedback", cmd_feedback, "write HTML feedback for autograded submissions")
     p.add_argument("assignment")
     p = add("export", cmd_export, "export the gradebook to CSV")
