@@ -60,6 +60,7 @@ class Worker:
         self.shell = InteractiveShell.instance(colors="nocolor")
         self.shell.user_ns["__name__"] = "__main__"
         self.shell._showtraceback = lambda etype, evalue, stb: None  # reported in the reply
+        self.shell.displayhook.write_output_prompt = lambda: None  # a cell's value prints bare
 
     # -- plumbing ---------------------------------------------------------------------------
     def send(self, header: dict, payload: Any = None) -> None:

@@ -1,0 +1,114 @@
+"""Tests of the sandbox and its client: isolation, limits, and faithful calls.
+
+Isolation tests need bubblewrap (Linux; .ci/run installs it) and skip cleanly without it.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cs231n_utils.remote import RemoteError, SandboxClient, SandboxFailure
+from cs231n_utils.sandbox import Limits, bwrap_path, readonly_paths
+
+needs_bwrap = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap (bwrap) is not installed")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def client(tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "mine.txt").write_text("my own file")
+    c = SandboxClient(work, Limits(cell_seconds=20, memory_mb=2048, processes=32))
+    yield c
+    c.close()
+
+
+def run(client, source):
+    return client.run_cell(source)
+
+
+def test_calls_return_plain_values_and_report_in_place_changes(client):
+    assert run(client, "import numpy as np\ndef f(W, b):\n    W += 1\n    return W.sum(), [b]")["ok"]
+    W = np.zeros(3)
+    total, lst = client.call("f", (W, 2.5), {})
+    assert total == 3.0 and lst == [2.5]
+    np.testing.assert_array_equal(W, np.ones(3))  # copied back as a local call would show
+
+
+def test_errors_and_callbacks(client):
+    run(client, "def g(cb, x):\n    return cb(x) * 2\ndef boom():\n    raise ValueError('nope')")
+    assert client.call("g", (lambda v: v + 1, 4), {}) == 10
+    with pytest.raises(RemoteError, match="nope"):
+        client.call("boom", (), {})
+
+
+def test_output_is_captured_and_capped(client):
+    reply = run(client, "print('x' * 10_000_000)\nimport os\nos.write(1, b'raw fd write')")
+    assert reply["ok"] and len(reply["stdout"]) < 100_000 and "dropped" in reply["stdout"]
+    assert run(client, "print('still alive')")["stdout"] == "still alive\n"
+
+
+def test_timeout_kills_and_reports(tmp_path):
+    c = SandboxClient(tmp_path, Limits(cell_seconds=2))
+    try:
+        with pytest.raises(SandboxFailure) as info:
+            c.run_cell("while True:\n    pass")
+        assert info.value.kind == "timeout"
+        with pytest.raises(SandboxFailure):
+            c.run_cell("1")
+    finally:
+        c.close()
+
+
+def test_a_process_that_exits_is_reported_as_died(client):
+    with pytest.raises(SandboxFailure) as info:
+        run(client, "import os\nos._exit(3)")
+    assert info.value.kind == "died"
+
+
+def test_memory_limit(client):
+    reply = run(client, "import numpy as np\nx = np.ones(4 * 1024**3 // 8)")
+    assert not reply["ok"] and reply["ename"] == "MemoryError"
+
+
+@needs_bwrap
+def test_course_folder_is_invisible_and_readonly(client):
+    reply = run(client, f"import os\nprint(os.path.exists({str(REPO / 'solutions')!r}), "
+                        f"os.path.exists({str(REPO / 'nbgrader_config.py')!r}))")
+    assert reply["stdout"] == "False False\n"
+    reply = run(client, f"open({str(readonly_paths()[0] / 'evil.txt')!r}, 'w')")
+    assert not reply["ok"] and reply["ename"] in ("OSError", "PermissionError")
+    reply = run(client, "print(open('mine.txt').read()); _ = open('out.txt', 'w').write('ok')")
+    assert reply["ok"] and reply["stdout"] == "my own file\n"
+
+
+@needs_bwrap
+def test_no_network(client):
+    reply = run(client, "import socket\ns = socket.socket()\ns.settimeout(2)\n"
+                        "s.connect(('127.0.0.1', 22))")
+    assert not reply["ok"] and reply["ename"] in ("ConnectionRefusedError", "OSError", "TimeoutError")
+    reply = run(client, "import socket\nprint([i[1] for i in socket.if_nameindex()])")
+    assert reply["stdout"].strip() in ("['lo']", "[]")
+
+
+@needs_bwrap
+def test_process_limit(client):
+    reply = run(client, "import os, time\nn = 0\ntry:\n    for _ in range(200):\n"
+                        "        if os.fork() == 0:\n            time.sleep(5)\n            os._exit(0)\n"
+                        "        n += 1\nexcept OSError:\n    pass\nprint(n)")
+    assert reply["ok"] and int(reply["stdout"]) < 64
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
+def test_fallback_still_limits_and_runs(tmp_path):
+    c = SandboxClient(tmp_path, Limits(cell_seconds=20, memory_mb=2048), isolate=False)
+    try:
+        assert c.mode == "fallback"
+        assert run(c, "def f(x):\n    return x * 2")["ok"]
+        assert c.call("f", (np.arange(3),), {}).tolist() == [0, 2, 4]
+        assert run(c, "import numpy as np\nx = np.ones(4 * 1024**3 // 8)")["ename"] == "MemoryError"
+    finally:
+        c.close()
