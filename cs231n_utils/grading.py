@@ -154,9 +154,10 @@ def find_python_loops(fn: Callable[..., Any], _seen: set[int] | None = None) -> 
         return []
     _seen.add(id(fn))
     tree = _function_tree(fn)
-    if tree is None:
-        return []
     fname = getattr(fn, "__name__", "?")
+    if tree is None:
+        # Without its source nothing can be verified (e.g. a function made with exec).
+        return [f"unreadable source ({fname} was not defined with a plain def in a cell)"]
     kinds = {
         ast.For: "for loop", ast.AsyncFor: "for loop", ast.While: "while loop",
         ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
