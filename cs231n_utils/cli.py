@@ -185,6 +185,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    import os
+
+    env = course.nbgrader_env()
+    root = course.repo_root() or Path.cwd()
+    cmd = [sys.executable, "-m", "jupyterlab", *args.lab_args]
+    print(f"starting JupyterLab in {root} (nbgrader's toolbar and menu are enabled)")
+    os.chdir(root)
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
+
+
 def cmd_download(args: argparse.Namespace) -> int:
     from .cifar10 import fetch_cifar10, load_cifar10
 
@@ -233,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     p.add_argument("--dataset", default="digits", help="dataset to grade on (default: digits)")
     p.add_argument("--dir", help="where to build the demo course (default: build/demo-course)")
+    p = add("lab", cmd_lab, "start JupyterLab with nbgrader's tools working (no activation needed)")
+    p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
     p = add("download", cmd_download, "download and cache CIFAR-10 (about 170 MB)")
     p.add_argument("--data-home", help="where to put it (default: datasets/ or $CS231N_DATA_HOME)")
     return parser
