@@ -178,6 +178,26 @@ def referenced_globals(source: str) -> set[str]:
 
 # -- execution ----------------------------------------------------------------------------------
 
+class _GraderShell:
+    """What ``get_ipython()`` returns to setup and test cells run here: only harmless magics."""
+
+    HARMLESS = frozenset({"matplotlib", "config", "load_ext", "autoreload"})
+
+    def run_line_magic(self, name: str, line: str, *args: Any) -> None:
+        if name not in self.HARMLESS:
+            raise RuntimeError(f"%{name} is not available in a test cell run by the grader")
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> None:
+        raise RuntimeError(f"%%{name} is not available in a test cell run by the grader")
+
+
+def to_python(source: str) -> str:
+    """IPython syntax (magics) turned into plain Python, as the kernel would."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
 def _stream(name: str, text: str) -> NotebookNode:
     return nbformat.v4.new_output("stream", name=name, text=text)
 
@@ -201,7 +221,8 @@ class NotebookRunner:
         self.sources = function_sources(nb)
         self.client: SandboxClient | None = None
         self.failure: str | None = None
-        self.local: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+        self.local: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins,
+                                      "get_ipython": lambda: _GraderShell()}
         self.remote_names: set[str] = set()
         self.functions: dict[str, RemoteFunction] = {}
         try:
@@ -286,7 +307,7 @@ class NotebookRunner:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 self._import_remote_names(cell.source)
                 np.random.seed(index)  # noqa: NPY002 (tests that use the legacy global RNG)
-                code = compile(cell.source, f"<cell {index}>", "exec")
+                code = compile(to_python(cell.source), f"<cell {index}>", "exec")
                 exec(code, self.local)  # noqa: S102 (instructor's test code, in this process)
         except SandboxFailure as exc:
             self.failure = self.failure or f"{exc.kind}: {exc}"

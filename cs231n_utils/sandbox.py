@@ -183,7 +183,8 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
     args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
             "--tmpfs", "/", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-            "--tmpfs", "/tmp", "--dir", "/home/student", *_bind_args(ro),
+            "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--dir", "/home/student",
+            *_bind_args(ro),
             "--bind", str(workdir), WORKDIR, "--chdir", WORKDIR, "--clearenv"]
     for key, value in sandbox_env(env).items():
         args += ["--setenv", key, value]

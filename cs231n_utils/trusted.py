@@ -88,6 +88,8 @@ def _launch(spec: dict, timeout: float) -> dict:
     spec_path.write_text(json.dumps(spec))
     env = course.nbgrader_env()
     env.setdefault("MPLBACKEND", "Agg")
+    # One BLAS thread, as in the sandbox: the same sums in the same order on both sides.
+    env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     try:
         proc = subprocess.run([sys.executable, "-m", "cs231n_utils.trusted", str(spec_path)],
                               env=env, capture_output=True, text=True, timeout=timeout)

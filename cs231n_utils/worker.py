@@ -61,6 +61,8 @@ class Worker:
         self.shell.user_ns["__name__"] = "__main__"
         self.shell._showtraceback = lambda etype, evalue, stb: None  # reported in the reply
         self.shell.displayhook.write_output_prompt = lambda: None  # a cell's value prints bare
+        # No screen here: keep matplotlib's Agg backend whatever %matplotlib asks for.
+        self.shell.register_magic_function(lambda line="": None, "line", "matplotlib")
 
     # -- plumbing ---------------------------------------------------------------------------
     def send(self, header: dict, payload: Any = None) -> None:
