@@ -8,9 +8,6 @@ c.CourseDirectory.release_directory = "assignments"
 c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
-c.CourseDirectory.db_assignments = [
-    {"name": "svm"},
-]
 # A kernel that hangs should not stall a whole class: each cell gets at most this long.
 c.ExecutePreprocessor.timeout = 600
 c.Execute.timeout = 600

@@ -115,8 +115,8 @@ def plot_hyperparameter_heatmap(
                 if not np.isnan(grid[i, j]):
                     ax.text(j, i, f"{grid[i, j]:.3f}", ha="center", va="center",
                             color="w", fontsize=8)
-        ax.set_xticks(range(len(regs)), [f"{r:.0e}" for r in regs], rotation=45)
-        ax.set_yticks(range(len(lrs)), [f"{lr:.0e}" for lr in lrs])
+        ax.set_xticks(range(len(regs)), [f"{r:.2g}" for r in regs], rotation=45)
+        ax.set_yticks(range(len(lrs)), [f"{lr:.2g}" for lr in lrs])
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_title(title)

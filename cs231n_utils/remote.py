@@ -40,6 +40,25 @@ class RemoteError(Exception):
         self.ename, self.evalue, self.remote_traceback = ename, evalue, tb
 
 
+#: Built-in exceptions a remote failure is re-raised as, so that ``except ValueError`` in a
+#: test behaves as it would in the student's kernel.
+_REBUILT = {cls.__name__: cls for cls in (
+    ArithmeticError, AssertionError, AttributeError, FloatingPointError, IndexError, KeyError,
+    LookupError, MemoryError, NameError, NotImplementedError, OverflowError, RecursionError,
+    RuntimeError, TypeError, ValueError, ZeroDivisionError)}
+_CLASSES: dict[str, type] = {}
+
+
+def remote_error(ename: str, evalue: str, tb: str = "") -> RemoteError:
+    """A RemoteError that is also an instance of the built-in exception it stands for."""
+    base = _REBUILT.get(ename)
+    if base is None:
+        return RemoteError(ename, evalue, tb)
+    if ename not in _CLASSES:
+        _CLASSES[ename] = type(ename, (RemoteError, base), {"__module__": "builtins"})
+    return _CLASSES[ename](ename, evalue, tb)
+
+
 class _TimedReader:
     """A read(n) over a pipe that gives up at a deadline."""
 
@@ -170,7 +189,7 @@ class SandboxClient:
                 try:
                     value = decode(reply["value"], buffers, self._resolve)
                 except (BridgeError, ValueError, TypeError, IndexError, KeyError) as exc:
-                    raise RemoteError(
+                    raise remote_error(
                         "TypeError", f"the submission returned an unreadable value: {exc}") from None
             return reply, value
 
@@ -198,7 +217,7 @@ class SandboxClient:
         """A value from the submission's namespace: plain data, or a RemoteFunction."""
         reply, value = self.request({"op": "get", "name": name})
         if not reply.get("ok"):
-            raise RemoteError(reply.get("ename", "Error"), reply.get("evalue", ""))
+            raise remote_error(reply.get("ename", "Error"), reply.get("evalue", ""))
         if reply.get("function"):
             return RemoteFunction(self, name, (sources or {}).get(name), namespace or {})
         return value
@@ -208,8 +227,8 @@ class SandboxClient:
         reply, value = self.request({"op": "call", "fn": name, "seed": next(self._seed)},
                                     [list(args), dict(kwargs)])
         if not reply.get("ok"):
-            raise RemoteError(reply.get("ename", "Error"), reply.get("evalue", ""),
-                              reply.get("traceback", ""))
+            raise remote_error(reply.get("ename", "Error"), reply.get("evalue", ""),
+                               reply.get("traceback", ""))
         result, mutated = value
         for key, new in mutated:
             target = args[key] if isinstance(key, int) and key < len(args) else kwargs.get(key)

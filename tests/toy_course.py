@@ -46,8 +46,7 @@ def make_toy_course(root: Path) -> Path:
     """Write a course folder with solutions/toy/toy.ipynb and the kit's nbgrader config."""
     root.mkdir(parents=True, exist_ok=True)
     config = (REPO / "nbgrader_config.py").read_text()
-    (root / "nbgrader_config.py").write_text(
-        config + "\nc.CourseDirectory.db_assignments = []\n")
+    (root / "nbgrader_config.py").write_text(config)
     (root / "solutions" / "toy").mkdir(parents=True, exist_ok=True)
     nbformat.write(toy_source_notebook(), root / "solutions" / "toy" / "toy.ipynb")
     shutil.rmtree(root / "assignments", ignore_errors=True)
