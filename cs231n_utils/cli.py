@@ -168,6 +168,11 @@ def build_demo_course(repo: Path, dest: Path, assignments: list[str] | None = No
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    import os
+
+    from . import trusted
+    from .sandbox import describe_isolation
+
     repo = course.repo_root()
     if repo is None:
         raise SystemExit("error: the demo needs the kit's checkout (solutions/ and nbgrader_config.py)")
@@ -175,12 +180,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     print(f"demo course in {dest}: releasing the student notebooks from solutions/ ...")
     names = build_demo_course(repo, dest, args.assignments or None)
+    os.environ["CS231N_DATASET"] = args.dataset
+    how = "nbgrader autograde" if args.plain else f"sandboxed grading ({describe_isolation()})"
+    print(f"grading with {how}")
     for name in names:
-        print(f"\nautograding {name} for students full, blank, half on the {args.dataset} dataset ...")
-        course.autograde(dest, name, dataset=args.dataset)
-        rows = course.grade_table(dest, name)
+        print(f"\ngrading {name} for students full, blank, half on the {args.dataset} dataset ...")
+        if args.plain:
+            course.autograde(dest, name, dataset=args.dataset)
+        else:
+            trusted.grade_class(dest, name, workers=args.workers, progress=False)
         print(f"\n## {name}\n")
-        print(course.format_grade_table(rows))
+        print(course.format_grade_table(course.grade_table(dest, name)))
     print(f"\ndone in {time.perf_counter() - start:.0f} s; the gradebook is {dest / 'gradebook.db'}")
     return 0
 
@@ -245,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     p.add_argument("--dataset", default="digits", help="dataset to grade on (default: digits)")
     p.add_argument("--dir", help="where to build the demo course (default: build/demo-course)")
+    p.add_argument("--workers", type=int, default=2, help="submissions graded at once (default 2)")
+    p.add_argument("--plain", action="store_true",
+                   help="grade with nbgrader's own autograde (no sandbox) instead")
     p = add("lab", cmd_lab, "start JupyterLab with nbgrader's tools working (no activation needed)")
     p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
     p = add("download", cmd_download, "download and cache CIFAR-10 (about 170 MB)")

@@ -1,0 +1,68 @@
+"""End to end: the committed student notebooks match solutions/, the README's demo grades a
+class correctly, and every solution earns full marks on the real CIFAR-10 subset."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cs231n_utils import course, trusted
+from cs231n_utils.cli import build_demo_course, check_sync
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = course.source_assignments(REPO)
+
+pytestmark = pytest.mark.slow
+
+
+def test_committed_student_notebooks_are_in_sync_with_solutions():
+    problems = check_sync(REPO)
+    assert not problems, "run `cs231n-kit release` and commit:\n" + "\n".join(problems)
+
+
+def test_student_notebooks_carry_no_outputs_or_solutions():
+    import nbformat
+
+    for path in sorted((REPO / "assignments").rglob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            assert "BEGIN SOLUTION" not in cell.source and "BEGIN HIDDEN TESTS" not in cell.source, path
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, path
+
+
+def test_demo_grades_full_blank_and_half_on_digits(tmp_path):
+    """The README's first command, on the SVM assignment: full marks, zero, and in between."""
+    out = subprocess.run([sys.executable, "-m", "cs231n_utils.cli", "demo", "svm", "--dir",
+                          str(tmp_path / "demo")], capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    rows = {r.student: r for r in course.grade_table(tmp_path / "demo", "svm")}
+    assert rows["full"].auto_score == rows["full"].auto_max > 0, out.stdout
+    assert rows["blank"].auto_score == 0
+    assert 0 < rows["half"].auto_score < rows["half"].auto_max
+    assert "| full |" in out.stdout
+
+
+@pytest.fixture(scope="module")
+def subset_path():
+    path = Path(os.environ.get("CS231N_CIFAR10_SUBSET",
+                               REPO.parent / "shared" / "data" / "cifar10_subset.npz"))
+    if not path.is_file():
+        pytest.skip("the shared CIFAR-10 subset is not present")
+    return path
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_earns_full_marks_on_the_cifar10_subset(assignment, subset_path, tmp_path,
+                                                         monkeypatch):
+    monkeypatch.setenv("CS231N_DATASET", "cifar10-subset")
+    monkeypatch.setenv("CS231N_CIFAR10_SUBSET", str(subset_path))
+    root = tmp_path / "course"
+    build_demo_course(REPO, root, [assignment])
+    rows = {r.student: r for r in trusted.grade_class(root, assignment, workers=1, progress=False,
+                                                      students=["full"])}
+    full = rows["full"]
+    assert full.score == full.max_score > 0, [t for t in full.tests if not t["passed"]]
+    assert not full.needs_review, full.flags
