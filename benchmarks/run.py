@@ -1,0 +1,314 @@
+"""Benchmarks of the kit: one markdown table with every figure a median of several runs.
+
+    python benchmarks/run.py                  # full run, writes benchmarks/results.md
+    python benchmarks/run.py --quick --out -  # a smoke run on tiny sizes, printed only
+
+Sections: naive versus vectorized losses (the reference solutions, read from solutions/),
+vectorized loss against the two matrix products it cannot avoid, loading CIFAR-10 from the
+official pickle batches versus the kit's cache, one training run against scikit-learn's
+linear models, each solution notebook executed top to bottom, and autograding throughput.
+Ratios are measured in the same run. Data: full CIFAR-10 when it is in the data folder, else
+the shared subset (``CS231N_CIFAR10_SUBSET`` or ../shared/data/cifar10_subset.npz), else digits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from cs231n_utils import course  # noqa: E402
+from cs231n_utils.submissions import answer_cells, strip_solution_markers  # noqa: E402
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall-clock seconds of ``repeat`` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def solution_functions(assignment: str, cells: list[str]) -> dict[str, Callable]:
+    """Execute the reference answer cells of solutions/<assignment> and return what they define."""
+    import nbformat
+
+    path = REPO / "solutions" / assignment / f"{assignment}.ipynb"
+    if not path.is_file():
+        return {}
+    nb = nbformat.read(path, as_version=4)
+    ns: dict = {"np": np, "__name__": "reference"}
+    found = answer_cells(nb)
+    for grade_id in cells:
+        if grade_id in found:
+            exec(strip_solution_markers(found[grade_id].source), ns)  # noqa: S102 (our own solutions)
+    return {k: v for k, v in ns.items() if callable(v) and not k.startswith("_") and k != "np"}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = ", ".join(f"{i['internal_api']} {i.get('version', '')} ({i['num_threads']} threads)"
+                         for i in threadpool_info() if i["user_api"] == "blas")
+    except ImportError:
+        blas = "unknown BLAS"
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB; Python {platform.python_version()}, "
+            f"NumPy {np.__version__} with {blas}; {platform.system()} {platform.release()}")
+
+
+def data_choice() -> tuple[str, dict[str, str]]:
+    from cs231n_utils.datasets import get_data_home
+
+    if (get_data_home() / "cifar-10-batches-py").is_dir() or (get_data_home() / "cifar10_cache").is_dir():
+        return "cifar10", {"CS231N_DATASET": "cifar10"}
+    subset = Path(os.environ.get("CS231N_CIFAR10_SUBSET", REPO.parent / "shared/data/cifar10_subset.npz"))
+    if subset.is_file():
+        return "cifar10-subset", {"CS231N_DATASET": "cifar10-subset", "CS231N_CIFAR10_SUBSET": str(subset)}
+    return "digits", {"CS231N_DATASET": "digits"}
+
+
+# -- sections -------------------------------------------------------------------------------------
+
+def bench_losses(repeat: int, quick: bool) -> list[str]:
+    rows = ["## Naive versus vectorized loss and gradient", "",
+            "Dev-set shape: N examples, D features, C classes; reference solutions from solutions/.", "",
+            "| loss | dtype | N x D x C | naive | vectorized | speed-up | floor (X·W + Xᵀ·G) "
+            "| vectorized / floor |",
+            "|---|---|---|---|---|---|---|---|"]
+    n, d, c = (50, 300, 10) if quick else (500, 3073, 10)
+    rng = np.random.default_rng(0)
+    pairs = [("svm", "svm_loss_naive", "svm_loss_vectorized"),
+             ("softmax", "softmax_loss_naive", "softmax_loss_vectorized")]
+    for assignment, naive_name, vec_name in pairs:
+        fns = solution_functions(assignment, [naive_name, vec_name])
+        if naive_name not in fns or vec_name not in fns:
+            rows.append(f"| {assignment} | - | - | not available | | | | |")
+            continue
+        for dtype in (np.float64, np.float32):
+            X = (rng.standard_normal((n, d)) * 60).astype(dtype)
+            W = (rng.standard_normal((d, c)) * 1e-4).astype(dtype)
+            y = rng.integers(0, c, n)
+            G = np.ones((n, c), dtype=dtype)
+            naive, vec = fns[naive_name], fns[vec_name]
+            t_naive = median_time(lambda f=naive, a=(W, X, y): f(*a, 1e-3), max(1, repeat // 2))
+            t_vec = median_time(lambda f=vec, a=(W, X, y): f(*a, 1e-3), repeat * 4)
+            t_floor = median_time(lambda X=X, W=W, G=G: (X.dot(W), X.T.dot(G)), repeat * 4)
+            rows.append(f"| {assignment} | {np.dtype(dtype).name} | {n} x {d} x {c} | {t_naive * 1e3:.1f} ms "
+                        f"| {t_vec * 1e3:.2f} ms | {t_naive / t_vec:.0f}x | {t_floor * 1e3:.2f} ms "
+                        f"| {t_vec / t_floor:.2f}x |")
+    return rows
+
+
+def bench_loading(repeat: int, quick: bool) -> list[str]:
+    """Official pickle batches versus the kit's cache, on an official-format archive."""
+    from cs231n_utils import cifar10
+
+    rows = ["## Loading CIFAR-10", "", "| source | images | median time |", "|---|---|---|"]
+    home = cifar10_home = None
+    from cs231n_utils.datasets import get_data_home
+
+    if (get_data_home() / "cifar-10-batches-py").is_dir():
+        cifar10_home = get_data_home()
+    with tempfile.TemporaryDirectory() as tmp:
+        if cifar10_home is None:
+            home = Path(tmp)
+            images = _fake_official_batches(home / cifar10.BATCH_DIRNAME, quick)
+            label = "official-format batches built from the shared subset"
+        else:
+            home = cifar10_home
+            images = 60000
+            label = "official CIFAR-10 batches"
+        batch_dir = home / cifar10.BATCH_DIRNAME
+        t_pickle = median_time(lambda: cifar10.load_cifar10_batches(batch_dir), repeat)
+        cache_home = Path(tmp) / "cachehome"
+        cache_home.mkdir()
+        (cache_home / cifar10.BATCH_DIRNAME).symlink_to(batch_dir)
+        cifar10.load_cifar10(cache_home, progress=False)  # builds the cache
+        t_cache = median_time(lambda: cifar10.load_cifar10(cache_home, progress=False), repeat)
+    rows += [f"| {label} (pickle) | {images:,} | {t_pickle:.3f} s |",
+             f"| the kit's cache (.npy) | {images:,} | {t_cache:.3f} s |",
+             f"| ratio | | {t_pickle / t_cache:.0f}x faster from the cache |"]
+    return rows
+
+
+def _fake_official_batches(dest: Path, quick: bool) -> int:
+    import pickle
+
+    from cs231n_utils.datasets import load_raw_dataset
+
+    name, env = data_choice()
+    os.environ.update(env)
+    raw = load_raw_dataset("cifar10-subset" if name == "cifar10-subset" else "digits")
+    X = np.concatenate([raw.X_train, raw.X_test])
+    y = np.concatenate([raw.y_train, raw.y_test])
+    if quick:
+        X, y = X[:600], y[:600]
+    dest.mkdir(parents=True)
+    planar = X.transpose(0, 3, 1, 2).reshape(len(X), -1)
+    parts = np.array_split(np.arange(len(X)), 6)
+    names = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for fname, idx in zip(names, parts):
+        with open(dest / fname, "wb") as f:
+            pickle.dump({b"data": planar[idx], b"labels": y[idx].tolist()}, f)
+    with open(dest / "batches.meta", "wb") as f:
+        pickle.dump({b"label_names": [n.encode() for n in raw.class_names]}, f)
+    return len(X)
+
+
+def bench_training(quick: bool) -> list[str]:
+    """1,500 SGD steps of batch 200 with the reference SVM and softmax, against scikit-learn."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.svm import LinearSVC
+
+    from cs231n_utils.datasets import load_dataset
+
+    name, env = data_choice()
+    os.environ.update(env)
+    data = load_dataset(name)
+    if quick:
+        import dataclasses
+
+        data = dataclasses.replace(data, X_train=data.X_train[:1000], y_train=data.y_train[:1000])
+    rows = [f"## One training run on {name} ({len(data.y_train):,} training images)", "",
+            "| model | time | validation accuracy | test accuracy |", "|---|---|---|---|"]
+    svm = solution_functions("svm", ["svm_loss_vectorized", "train_predict"])
+    soft = solution_functions("softmax", ["softmax_loss_vectorized", "train_predict"])
+    iters = 100 if quick else 1500
+    runs = (("kit: SVM, SGD", svm, "svm_loss_vectorized", 1e-7, 2.5e4),
+            ("kit: softmax, SGD", soft, "softmax_loss_vectorized", 1e-7, 2.5e4))
+    for label, fns, loss_name, lr, reg in runs:
+        if loss_name not in fns or "train_linear_classifier" not in fns:
+            rows.append(f"| {label} | not available | | |")
+            continue
+        W0 = (1e-6 * np.random.default_rng(0).standard_normal((data.X_train.shape[1], 10))).astype(np.float32)
+        start = time.perf_counter()
+        W, _ = fns["train_linear_classifier"](fns[loss_name], W0, data.X_train, data.y_train,
+                                              learning_rate=lr, reg=reg, num_iters=iters, batch_size=200,
+                                              rng=0)
+        elapsed = time.perf_counter() - start
+        acc = [np.mean(np.argmax(Xs.dot(W), 1) == ys) for Xs, ys in
+               ((data.X_val, data.y_val), (data.X_test, data.y_test))]
+        rows.append(f"| {label} ({iters} steps of 200) | {elapsed:.2f} s | {acc[0]:.3f} | {acc[1]:.3f} |")
+    X, Xv, Xt = data.X_train[:, :-1], data.X_val[:, :-1], data.X_test[:, :-1]
+    scale = X.std()
+    sgd = {"alpha": 1e-3, "max_iter": 5, "tol": None, "random_state": 0}
+    models = [("scikit-learn SGDClassifier(hinge)", SGDClassifier(loss="hinge", **sgd)),
+              ("scikit-learn SGDClassifier(log_loss)", SGDClassifier(loss="log_loss", **sgd)),
+              ("scikit-learn LinearSVC", LinearSVC(C=1e-4, max_iter=200)),
+              ("scikit-learn LogisticRegression(lbfgs)", LogisticRegression(C=1e-3, max_iter=100))]
+    for label, model in models:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            start = time.perf_counter()
+            model.fit(X / scale, data.y_train)
+            elapsed = time.perf_counter() - start
+        rows.append(f"| {label} | {elapsed:.2f} s | {model.score(Xv / scale, data.y_val):.3f} "
+                    f"| {model.score(Xt / scale, data.y_test):.3f} |")
+    return rows
+
+
+def bench_notebooks(quick: bool) -> list[str]:
+    rows = ["## Solution notebooks executed top to bottom (nbconvert)", "",
+            "| notebook | dataset | time |", "|---|---|---|"]
+    name, env = data_choice()
+    datasets = [("digits", {"CS231N_DATASET": "digits"})]
+    if not quick and name != "digits":
+        datasets.append((name, env))
+    for assignment in course.source_assignments(REPO):
+        src = REPO / "solutions" / assignment / f"{assignment}.ipynb"
+        for label, extra in datasets:
+            with tempfile.TemporaryDirectory() as tmp:
+                start = time.perf_counter()
+                out = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
+                                      "--execute", "--output-dir", tmp, str(src)],
+                                     env={**course.nbgrader_env(), **extra}, capture_output=True, text=True)
+                elapsed = time.perf_counter() - start
+            rows.append(f"| {assignment} | {label} | {elapsed:.1f} s"
+                        f"{'' if out.returncode == 0 else ' (FAILED)'} |")
+    return rows
+
+
+def bench_grading(quick: bool) -> list[str]:
+    from cs231n_utils import trusted
+    from cs231n_utils.cli import build_demo_course
+
+    name, env = data_choice()
+    size = 4 if quick else 20
+    rows = [f"## Autograding a class of {size} (svm, {name}, sandboxed `cs231n-kit grade`)", "",
+            "| workers | total | per submission | submissions per minute |", "|---|---|---|---|"]
+    os.environ.update(env)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "course"
+        build_demo_course(REPO, root, ["svm"])
+        base = root / "submitted"
+        kinds = sorted(p.name for p in base.iterdir())
+        for i in range(size - len(kinds)):
+            shutil.copytree(base / kinds[i % len(kinds)], base / f"student{i:02d}")
+        for workers in (1, 2):
+            start = time.perf_counter()
+            trusted.grade_class(root, "svm", workers=workers, progress=False)
+            elapsed = time.perf_counter() - start
+            rows.append(f"| {workers} | {elapsed:.0f} s | {elapsed / size:.1f} s "
+                        f"| {60 * size / elapsed:.1f} |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test of the script")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per median (default 5)")
+    parser.add_argument("--out", default=str(REPO / "benchmarks" / "results.md"),
+                        help="markdown file to write ('-' for none)")
+    parser.add_argument("--only", nargs="*", default=None,
+                        choices=["losses", "loading", "training", "notebooks", "grading"])
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else args.repeat
+    sections = {"losses": lambda: bench_losses(repeat, args.quick),
+                "loading": lambda: bench_loading(repeat, args.quick),
+                "training": lambda: bench_training(args.quick),
+                "notebooks": lambda: bench_notebooks(args.quick),
+                "grading": lambda: bench_grading(args.quick)}
+    lines = ["# linear-classifiers-kit benchmarks", "",
+             f"Run on {time.strftime('%Y-%m-%d')}: {machine()}.", ""]
+    for key, fn in sections.items():
+        if args.only is None or key in args.only:
+            print(f"running {key} ...", file=sys.stderr)
+            lines += fn() + [""]
+    text = "\n".join(lines)
+    print(text)
+    if args.out != "-":
+        Path(args.out).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
