@@ -79,7 +79,7 @@ def read_submission(path: Path) -> tuple[NotebookNode | None, str | None]:
         return None, f"cannot read {Path(path).name}: {exc.strerror}"
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         return None, f"{Path(path).name} is not valid notebook JSON ({exc})"
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         return None, f"{Path(path).name} has no list of cells"
