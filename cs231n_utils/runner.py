@@ -151,7 +151,7 @@ def function_sources(nb: NotebookNode) -> dict[str, str]:
             continue
         try:
             tree = ast.parse(cell.source)
-        except SyntaxError:
+        except (SyntaxError, ValueError, MemoryError, RecursionError):  # what the parser may raise
             continue
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
