@@ -287,7 +287,7 @@ class NotebookRunner:
         for name in sorted(referenced_globals(source)):
             if name in self.local and name not in self.remote_names:
                 continue
-            if hasattr(builtins, name) and name not in self.sources:
+            if hasattr(builtins, name):  # a student's def abs() must not reach the tests
                 continue
             if self.client is None or self.failure:
                 continue
