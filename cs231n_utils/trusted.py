@@ -99,6 +99,7 @@ def _launch(spec: dict, timeout: float) -> dict:
         failed, detail = True, f"grading this submission took longer than {timeout:.0f} s"
     if not failed and Path(spec["out_result"]).is_file():
         return json.loads(Path(spec["out_result"]).read_text())
+    Path(spec["out_notebook"]).unlink(missing_ok=True)  # half-written: nbgrader's pass would stop on it
     return {"score": 0.0, "max_score": 0.0, "tests": [], "needs_review": True, "isolation": "",
             "flags": [f"the grader could not grade this submission: {detail.strip()[-500:]}"],
             "seconds": 0.0}
