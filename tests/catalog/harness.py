@@ -1,0 +1,165 @@
+"""Grade a catalog of wrong implementations of an assignment in one trusted batch.
+
+A catalog is a list of :class:`Entry`: a mistake a student really makes, written as complete
+replacement answer cells. :func:`grade_catalog` builds a throw-away course from the repository's
+``nbgrader_config.py`` and ``solutions/<assignment>/``, releases it, writes one submission per
+entry (the full solution except the entry's cells) plus a ``reference`` submission (the full
+solution), and grades them all with :func:`cs231n_utils.trusted.grade_class`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cs231n_utils import course, trusted
+from cs231n_utils.sandbox import Limits
+from cs231n_utils.submissions import answer_cells, build_submission, write_submission
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One wrong implementation: what the mistake is, the cells it replaces, the tests that must catch it."""
+
+    name: str  #: also the student id of its submission
+    mistake: str  #: the mistake, in a sentence a student would recognise
+    overrides: Mapping[str, str]  #: answer cell grade_id -> full replacement source
+    must_fail: frozenset[str]  #: test cell grade_ids that must lose points
+    gap: str = ""  #: non-empty when the notebook's tests are known not to catch it (xfail reason)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "must_fail", frozenset(self.must_fail))
+        if not self.overrides:
+            raise ValueError(f"catalog entry {self.name!r} replaces no answer cell")
+        if not self.must_fail and not self.gap:
+            raise ValueError(f"catalog entry {self.name!r} names no test that must catch it")
+
+
+class GradedCatalog(dict[str, trusted.StudentReport]):
+    """Student id (entry names and ``reference``) -> StudentReport, and where and how they were graded."""
+
+    def __init__(self, root: Path, assignment: str, dataset: str, env: Mapping[str, str],
+                 reports: Mapping[str, trusted.StudentReport]):
+        super().__init__(reports)
+        self.root = root  #: the course folder
+        self.assignment = assignment
+        self.dataset = dataset  #: CS231N_DATASET of the graded notebooks
+        self.env = dict(env)  #: the environment variables they were graded with
+
+    def lost(self, name: str) -> dict[str, float]:
+        """Test grade_id -> points lost, for the tests of ``name`` that failed."""
+        return {t["grade_id"]: t["points"] for t in self[name].tests if not t["passed"]}
+
+    def verdicts(self, name: str) -> dict[str, bool]:
+        """Test grade_id -> passed, as the trusted grader decided."""
+        return {t["grade_id"]: bool(t["passed"]) for t in self[name].tests}
+
+    def nbgrader_verdicts(self, students: Iterable[str], dest: Path) -> dict[str, dict[str, bool]]:
+        """Grade copies of these submissions with plain ``nbgrader autograde`` in a course at ``dest``.
+
+        Returns student -> test grade_id -> passed, to compare with :meth:`verdicts`.
+        """
+        dest = make_course(self.assignment, Path(dest))
+        students = list(students)
+        for student in students:
+            shutil.copytree(self.root / "submitted" / student, dest / "submitted" / student)
+        # One BLAS thread, as the trusted grader runs: the same sums in the same order (and on a
+        # busy machine, a kernel whose BLAS threads fight for the cores runs several times slower).
+        with _env(**self.env, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"):
+            course.autograde(dest, self.assignment)
+        book = {row.student: row for row in course.grade_table(dest, self.assignment)}
+        return {s: {gid: score == top for gid, (score, top) in book[s].cells.items()} for s in students}
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    """Set environment variables for the grader's subprocesses, then restore them."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def make_course(assignment: str, root: Path) -> Path:
+    """A course folder at ``root`` with the repository's config and ``solutions/<assignment>/``, released."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copytree(REPO / "solutions" / assignment, root / "solutions" / assignment,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    course.release(root, [assignment])
+    return root
+
+
+def write_catalog(root: Path, assignment: str, entries: Iterable[Entry]) -> list[str]:
+    """Write one submission per entry and the reference; return the student ids written."""
+    entries = list(entries)
+    names = [e.name for e in entries]
+    if REFERENCE in names or len(set(names)) != len(names):
+        raise ValueError(f"catalog names must be unique and not {REFERENCE!r}: {sorted(names)}")
+    written = []
+    for solution in sorted((root / "solutions" / assignment).glob("*.ipynb")):
+        solution_nb = course.read_notebook(solution)
+        student_nb = course.read_notebook(root / "assignments" / assignment / solution.name)
+        present = set(answer_cells(student_nb))  # a multi-notebook assignment splits the cells
+        for entry in [None, *entries]:
+            overrides = {} if entry is None else {k: v for k, v in entry.overrides.items() if k in present}
+            nb = build_submission(student_nb, solution_nb, overrides=overrides)
+            student = REFERENCE if entry is None else entry.name
+            write_submission(nb, root, student, assignment, solution.name)
+            written.append(student)
+    return sorted(set(written))
+
+
+def grade_catalog(assignment: str, entries: Iterable[Entry], tmp_path: Path, dataset: str = "digits",
+                  workers: int = 2, limits: Limits | None = None,
+                  env: Mapping[str, str] | None = None) -> GradedCatalog:
+    """Grade every entry of a catalog and the reference solution in one trusted batch.
+
+    Parameters
+    ----------
+    assignment : str
+        A folder of the repository's ``solutions/``, e.g. ``"svm"``.
+    entries : iterable of Entry
+        The catalog; every override must name an answer cell of the assignment.
+    tmp_path : Path
+        An empty folder for the course (a pytest ``tmp_path``).
+    dataset : str
+        ``CS231N_DATASET`` for the graded notebooks.
+    workers : int
+        Submissions graded at once.
+    limits : Limits, optional
+        The sandbox's limits (the grader's defaults if omitted).
+    env : mapping, optional
+        Further environment variables for the graded notebooks, e.g. ``CS231N_CIFAR10_SUBSET``
+        for the ``cifar10-subset`` dataset.
+
+    Returns
+    -------
+    GradedCatalog
+        The course folder and a :class:`~cs231n_utils.trusted.StudentReport` per student id.
+    """
+    entries = list(entries)
+    root = make_course(assignment, Path(tmp_path) / "course")
+    unknown = {k for e in entries for k in e.overrides}
+    for solution in (root / "assignments" / assignment).glob("*.ipynb"):
+        unknown -= set(answer_cells(course.read_notebook(solution)))
+    if unknown:
+        raise ValueError(f"catalog overrides name no answer cell of {assignment}: {sorted(unknown)}")
+    write_catalog(root, assignment, entries)
+    env = {**(env or {}), "CS231N_DATASET": dataset, "MPLBACKEND": "Agg"}
+    with _env(**env):
+        rows = trusted.grade_class(root, assignment, workers=workers, limits=limits, progress=False)
+    return GradedCatalog(root, assignment, dataset, env, {r.student: r for r in rows})
