@@ -1,0 +1,207 @@
+"""The SVM assignment's adversarial corpus (tests/corpus/svm_adversarial.py), graded in one batch.
+
+One module fixture builds a course from the repository's config and solutions/svm, writes every
+corpus entry as a student's submission, grades the class with ``trusted.grade_class`` (two
+workers, small limits), grades three entries again, and autogrades the honest entries with plain
+nbgrader in a second course. The tests then check each entry's verdict, that the files the attacks
+aimed at are unchanged, that nobody else's score moved, parity with nbgrader and determinism.
+
+Under pytest-xdist the batch runs once: the first worker to get here grades, the others wait for
+its results (a file lock in the session's shared temporary folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cs231n_utils import course, trusted
+from cs231n_utils.sandbox import Limits, bwrap_path
+
+from .corpus import svm_adversarial as corpus
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(bwrap_path() is None, reason="the attacks need the bubblewrap sandbox "
+                                 "(without it they would reach this machine's files)")]
+
+#: Small limits: the hang cases cost one cell_seconds each. The slowest honest cell, the
+#: solution's 3 x 3 tuning grid, takes about 13 s alone and 15-20 s on a loaded 2-core machine.
+LIMITS = Limits(cell_seconds=40, memory_mb=2048, processes=32)
+ENTRIES = corpus.by_name()
+
+
+def _digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+class _Listener:
+    """A TCP server on 127.0.0.1 that counts the connections it accepts."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.sock.accept()
+                self.accepted += 1
+                conn.close()
+
+
+def _make_course(root: Path) -> Path:
+    root.mkdir(parents=True)
+    shutil.copy2(corpus.REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copytree(corpus.REPO / "solutions" / corpus.ASSIGNMENT, root / "solutions" / corpus.ASSIGNMENT)
+    course.release(root, [corpus.ASSIGNMENT])
+    return root
+
+
+def _outcomes(rows: list[trusted.StudentReport]) -> dict[str, dict]:
+    return {r.student: {"score": r.score, "max_score": r.max_score, "needs_review": r.needs_review,
+                        "flags": r.flags, "seconds": r.seconds,
+                        "tests": {t["grade_id"]: t["passed"] for t in r.tests},
+                        "messages": {t["grade_id"]: t["message"] for t in r.tests if not t["passed"]}}
+            for r in rows}
+
+
+def grade_everything(base: Path) -> dict:
+    """Build, grade, regrade and autograde; returns plain data (shared between xdist workers)."""
+    root = _make_course(base / "course")
+    plain = base / "plain"  # for plain nbgrader: the same release, none of the attacks
+    shutil.copytree(root, plain)
+    listener = _Listener()
+    ctx = corpus.Context(root, nbformat.read(root / "solutions/svm/svm.ipynb", as_version=4),
+                         nbformat.read(root / "assignments/svm/svm.ipynb", as_version=4), listener.port)
+    for entry in corpus.CORPUS:
+        entry.build(ctx)
+    watched = {p for e in corpus.CORPUS for p in e.targets}
+    before = {p: _digest(Path(ctx.fill(p))) for p in watched}
+
+    start = time.perf_counter()
+    rows = trusted.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False)
+    batch_seconds = time.perf_counter() - start
+    work = root / trusted.WORK_DIR / corpus.ASSIGNMENT
+    canaries = {p: corpus.CANARY.encode() in Path(ctx.fill(p)).read_bytes()
+                for e in corpus.CORPUS for p in e.canary_in if Path(ctx.fill(p)).is_file()}
+    executed_sizes = {p.parts[-3]: p.stat().st_size for p in (work / "executed").glob("*/svm/svm.ipynb")}
+    gradebook = {g.student: {"score": g.auto_score, "cells": {k: s for k, (s, _) in g.cells.items()}}
+                 for g in course.grade_table(root, corpus.ASSIGNMENT)}
+    report = json.loads((work / "report.json").read_text())
+
+    start = time.perf_counter()
+    again = trusted.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False,
+                                students=list(corpus.DETERMINISM))
+    regrade_seconds = time.perf_counter() - start
+    after = {p: _digest(Path(ctx.fill(p))) for p in watched}
+
+    # Plain nbgrader on copies of the honest submissions, in a course of their own.
+    honest = [e.name for e in corpus.CORPUS if e.category == "honest"]
+    for name in honest:
+        shutil.copytree(root / "submitted" / name, plain / "submitted" / name)
+    start = time.perf_counter()
+    course.autograde(plain, corpus.ASSIGNMENT)
+    plain_seconds = time.perf_counter() - start
+    plain_cells = {g.student: {k: s == m for k, (s, m) in g.cells.items()}
+                   for g in course.grade_table(plain, corpus.ASSIGNMENT)}
+    return {"rows": _outcomes(rows), "again": _outcomes(again), "before": before, "after": after,
+            "canaries": canaries, "connections": listener.accepted, "executed_sizes": executed_sizes,
+            "gradebook": gradebook, "report": {r["student"]: r["score"] for r in report},
+            "plain": plain_cells, "seconds": {"batch": batch_seconds, "regrade": regrade_seconds,
+                                              "plain_nbgrader": plain_seconds}}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict:
+    own = tmp_path_factory.getbasetemp()
+    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+    result = shared / "svm_adversarial.json"
+    with open(shared / "svm_adversarial.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker grades, the others wait here
+        if not result.is_file():
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("CS231N_DATASET", "digits")
+                data = grade_everything(Path(tmp_path_factory.mktemp("svm_adversarial")))
+            result.write_text(json.dumps(data))
+    return json.loads(result.read_text())
+
+
+def _param(entry: corpus.Entry):
+    marks = [pytest.mark.xfail(strict=True, reason=entry.open_bug)] if entry.open_bug else []
+    return pytest.param(entry.name, marks=marks, id=entry.name)
+
+
+def test_the_corpus_covers_every_kind_of_attack():
+    kinds = {e.category for e in corpus.CORPUS}
+    assert kinds == set(corpus.CATEGORIES)
+    assert sum(e.category != "honest" for e in corpus.CORPUS) >= 20
+    for e in corpus.CORPUS:
+        assert e.category != "write" or e.targets or e.canary_in, f"{e.name} names no file it aims at"
+
+
+@pytest.mark.parametrize("name", [_param(e) for e in corpus.CORPUS])
+def test_verdict(graded, name):
+    """Exact score out of 21, review flag, and the reason in the flags."""
+    entry, got = ENTRIES[name], graded["rows"][name]
+    summary = f"{name}: {got['score']:g}/{got['max_score']:g}, review={got['needs_review']}, " \
+              f"flags={got['flags']}, failed={got['messages']}"
+    assert (got["score"], got["max_score"]) == (entry.score, corpus.MAX_SCORE), summary
+    assert got["needs_review"] == entry.needs_review, summary
+    if entry.flag:
+        assert any(entry.flag in f for f in got["flags"]), summary
+
+
+@pytest.mark.parametrize("name", [e.name for e in corpus.CORPUS if e.targets or e.canary_in])
+def test_write_attacks_left_their_targets_unchanged(graded, name):
+    for path in ENTRIES[name].targets:
+        assert graded["after"][path] == graded["before"][path], f"{name} changed (or created) {path}"
+    for path in ENTRIES[name].canary_in:
+        assert graded["canaries"].get(path) is False, f"{name} wrote into {path}"
+
+
+def test_no_connection_reached_the_grading_machine(graded):
+    assert graded["connections"] == 0
+
+
+def test_every_score_is_recorded_as_graded_and_nobody_else_moved(graded):
+    """The gradebook and the report hold each student's own verdict, the victim of the attacks
+    included; only submissions the grader could not grade are missing from the gradebook."""
+    rows, book = graded["rows"], graded["gradebook"]
+    assert set(rows) == set(ENTRIES) and graded["report"] == {s: r["score"] for s, r in rows.items()}
+    for student, row in rows.items():
+        if row["max_score"] == 0:  # the job failed: flagged, nothing staged
+            assert row["needs_review"] and student not in book
+            continue
+        assert book[student]["score"] == row["score"], student
+        assert {k: (s or 0) > 0 for k, s in book[student]["cells"].items()} == row["tests"], student
+    assert rows[corpus.VICTIM]["score"] == corpus.MAX_SCORE and not rows[corpus.VICTIM]["flags"]
+
+
+@pytest.mark.parametrize("name", [_param(e) for e in corpus.CORPUS if e.category == "honest"])
+def test_honest_work_is_graded_as_plain_nbgrader_grades_it(graded, name):
+    assert graded["rows"][name]["tests"] == graded["plain"][name]
+
+
+@pytest.mark.parametrize("name", corpus.DETERMINISM)
+def test_grading_again_gives_the_same_verdict(graded, name):
+    first, second = graded["rows"][name], graded["again"][name]
+    assert (second["score"], second["tests"], second["needs_review"]) == (
+        first["score"], first["tests"], first["needs_review"])
+
+
+def test_output_floods_are_capped(graded):
+    assert graded["executed_sizes"]["fault_output_flood"] < 2_000_000
+    assert max(graded["executed_sizes"].values()) < 2_000_000
