@@ -79,7 +79,9 @@ def decode(data: Any, buffers: list[bytes], resolve: Callable[[RemoteRef], Any] 
     """Inverse of :func:`encode`; validates everything it reads."""
     if depth > MAX_DEPTH:
         raise BridgeError("message nested too deeply")
-    if data is None or isinstance(data, (bool, str)):
+    if isinstance(data, str):  # lone surrogates (valid in JSON, not in UTF-8) replaced
+        return data.encode("utf-8", "replace").decode("utf-8")
+    if data is None or isinstance(data, bool):
         return data
     if not isinstance(data, dict) or "t" not in data:
         raise BridgeError(f"malformed value in message: {str(data)[:80]}")

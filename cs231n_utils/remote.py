@@ -59,6 +59,31 @@ def remote_error(ename: str, evalue: str, tb: str = "") -> RemoteError:
     return _CLASSES[ename](ename, evalue, tb)
 
 
+def clean_text(text: Any) -> str:
+    """Text from the sandbox made safe to store: lone surrogates (which UTF-8 cannot hold) replaced."""
+    text = text if isinstance(text, str) else str(text)
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _clean_header(header: dict) -> dict:
+    return {k: clean_text(v) if isinstance(v, str) else v for k, v in header.items()}
+
+
+def _argument(args: tuple, kwargs: dict, key: Any) -> Any:
+    if isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(args):
+        return args[key]
+    return kwargs.get(key) if isinstance(key, str) else None
+
+
+def _copy_back(args: tuple, kwargs: dict, mutated: Any) -> None:
+    """Copy the sandbox's new contents of arrays changed in place into the caller's arrays."""
+    for key, new in mutated:
+        target = _argument(args, kwargs, key)
+        if isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and target.shape == new.shape:
+            if target.flags.writeable and new is not target:
+                np.copyto(target, new, casting="unsafe")
+
+
 class _TimedReader:
     """A read(n) over a pipe that gives up at a deadline."""
 
@@ -118,6 +143,7 @@ class SandboxClient:
         self._callbacks: dict[int, Callable[..., Any]] = {}
         self._ids = itertools.count(1)
         self._seed = itertools.count(1)
+        self._calls: list[tuple[tuple, dict]] = []  # arguments of the calls in progress
         self.proc, self.mode = sandbox.start(
             [sys.executable, "-m", "cs231n_utils.worker"], workdir, limits,
             slot=slot, readonly=readonly, isolate=isolate, env=env)
@@ -142,7 +168,7 @@ class SandboxClient:
             code = self.proc.poll() if self.proc else None
             self._fail("died", f"the submission's process ended unexpectedly (exit status {code}); "
                                "it may have exceeded a memory, CPU or process limit, or exited")
-        except (BridgeError, ValueError, OSError) as exc:
+        except (BridgeError, ValueError, OSError, RecursionError) as exc:
             self._fail("protocol", f"unreadable reply from the sandbox: {exc}")
         raise AssertionError("unreachable")
 
@@ -171,6 +197,10 @@ class SandboxClient:
             return RemoteFunction(self, str(ref.key), None, {})
         if ref.kind == "cb" and isinstance(ref.key, int) and ref.key in self._callbacks:
             return self._callbacks[ref.key]
+        if ref.kind == "arg" and self._calls:
+            target = _argument(*self._calls[-1], ref.key)
+            if isinstance(target, np.ndarray):
+                return target
         raise BridgeError(f"unknown reference {ref}")
 
     def request(self, header: dict, payload: Any = None) -> tuple[dict, Any]:
@@ -179,6 +209,7 @@ class SandboxClient:
         self._send(header, payload)
         while True:
             reply, buffers = self._read()
+            reply = _clean_header(reply)
             if reply.get("op") == "callback":
                 self._serve_callback(reply, buffers)
                 continue
@@ -188,7 +219,7 @@ class SandboxClient:
             if "value" in reply:
                 try:
                     value = decode(reply["value"], buffers, self._resolve)
-                except (BridgeError, ValueError, TypeError, IndexError, KeyError) as exc:
+                except (BridgeError, ValueError, TypeError, IndexError, KeyError, RecursionError) as exc:
                     raise remote_error(
                         "TypeError", f"the submission returned an unreadable value: {exc}") from None
             return reply, value
@@ -197,7 +228,9 @@ class SandboxClient:
         saved = self.deadline
         try:
             fn = self._callbacks[int(msg["id"])]
-            args, kwargs = decode(msg["value"], buffers, self._resolve)
+            args, kwargs, *rest = decode(msg["value"], buffers, self._resolve)
+            if rest and self._calls:
+                _copy_back(*self._calls[-1], rest[0])
             result = fn(*args, **dict(kwargs))
             self._send({"op": "callback_result", "ok": True}, result)
         except SandboxFailure:
@@ -224,17 +257,27 @@ class SandboxClient:
 
     def call(self, name: str, args: tuple, kwargs: dict) -> Any:
         """Call a submission function with plain arguments; copy back in-place changes."""
-        reply, value = self.request({"op": "call", "fn": name, "seed": next(self._seed)},
-                                    [list(args), dict(kwargs)])
+        self._calls.append((args, kwargs))
+        try:
+            # The caller's floating-point error handling (np.errstate) applies to the call too.
+            reply, value = self.request({"op": "call", "fn": name, "seed": next(self._seed),
+                                         "errstate": np.geterr()}, [list(args), dict(kwargs)])
+        finally:
+            self._calls.pop()
+        # What the call printed goes where a local call's output would: into the test cell's
+        # output, where (as in nbgrader) anything on stderr, warnings included, fails the test.
+        if reply.get("stdout"):
+            sys.stdout.write(reply["stdout"])
+        if reply.get("stderr"):
+            sys.stderr.write(reply["stderr"])
         if not reply.get("ok"):
             raise remote_error(reply.get("ename", "Error"), reply.get("evalue", ""),
                                reply.get("traceback", ""))
-        result, mutated = value
-        for key, new in mutated:
-            target = args[key] if isinstance(key, int) and key < len(args) else kwargs.get(key)
-            if isinstance(target, np.ndarray) and isinstance(new, np.ndarray) and target.shape == new.shape:
-                if target.flags.writeable:
-                    np.copyto(target, new, casting="unsafe")
+        try:
+            result, mutated = value
+            _copy_back(args, kwargs, mutated)
+        except (TypeError, ValueError) as exc:
+            raise remote_error("TypeError", f"the submission returned an unreadable value: {exc}") from None
         return result
 
     def close(self) -> None:

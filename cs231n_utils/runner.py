@@ -32,7 +32,7 @@ import nbformat
 import numpy as np
 from nbformat import NotebookNode
 
-from .remote import RemoteError, RemoteFunction, SandboxClient, SandboxFailure
+from .remote import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
 from .sandbox import Limits
 from .submissions import nbgrader_meta
 
@@ -73,6 +73,8 @@ class SubmissionResult:
 
 def read_submission(path: Path) -> tuple[NotebookNode | None, str | None]:
     """Parse a submitted notebook without trusting it. Returns (notebook, problem)."""
+    if Path(path).is_symlink():
+        return None, f"{Path(path).name} is a symbolic link (not followed): submit the notebook itself"
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -142,21 +144,95 @@ def rebuild(source_nb: NotebookNode, release_nb: NotebookNode,
     return nb, flags
 
 
-def function_sources(nb: NotebookNode) -> dict[str, str]:
+#: Calls and attributes through which a cell can bind names without a statement that says so.
+DYNAMIC_BINDING = frozenset({"exec", "eval", "compile", "globals", "vars", "locals", "setattr",
+                             "__import__", "__dict__", "__code__", "user_ns", "user_global_ns",
+                             "modules", "push", "run_cell", "run_cell_magic", "ex", "ev"})
+#: Line magics that cannot bind names in the notebook (others, such as %run, can).
+HARMLESS_MAGICS = frozenset({"timeit", "time", "matplotlib", "prun", "config", "load_ext",
+                             "autoreload", "pip", "who", "whos"})
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """Names a top-level statement binds in the notebook's namespace (not counting a plain def)."""
+    names: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            names.add(sub.id)
+        elif isinstance(sub, ast.Attribute | ast.Subscript) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            base = sub.value
+            while isinstance(base, ast.Attribute | ast.Subscript):
+                base = base.value
+            if isinstance(base, ast.Name):  # f.__code__ = ..., f.__wrapped__ = ...
+                names.add(base.id)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in sub.names)
+        elif isinstance(sub, ast.Global):
+            names.update(sub.names)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub is not node:
+            names.add(sub.name)
+        elif isinstance(sub, ast.MatchAs | ast.MatchStar) and sub.name:
+            names.add(sub.name)
+    return names
+
+
+def _dynamic(tree: ast.AST) -> bool:
+    for sub in ast.walk(tree):
+        if isinstance(sub, ast.Name) and sub.id in DYNAMIC_BINDING:
+            return True
+        if isinstance(sub, ast.Attribute) and sub.attr in DYNAMIC_BINDING:
+            return True
+        if (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
+                and sub.func.attr == "run_line_magic"):
+            magic = sub.args[0] if sub.args else None
+            if not (isinstance(magic, ast.Constant) and magic.value in HARMLESS_MAGICS):
+                return True
+    return False
+
+
+def function_sources(nb: NotebookNode) -> dict[str, str | None]:
     """Source of every top-level ``def`` in the answer cells, read here (not reported by the
-    sandbox), for static checks. A later definition replaces an earlier one."""
-    out: dict[str, str] = {}
+    sandbox), for static checks.
+
+    A name gets its source only when the notebook can bind it in no other way: a function that
+    is decorated, defined twice, also assigned, imported or bound in a nested block, or that
+    lives beside code binding names dynamically (``exec``, ``globals()``, ``setattr``, ...),
+    maps to None, which the checks treat as unverifiable.
+    """
+    out: dict[str, str | None] = {}
+    tainted: set[str] = set()
+    dynamic = False
     for cell in nb.cells:
         if cell.cell_type != "code" or not nbgrader_meta(cell).get("solution"):
             continue
         try:
-            tree = ast.parse(cell.source)
+            source = to_python(cell.source)
+            tree = ast.parse(source)
         except (SyntaxError, ValueError, MemoryError, RecursionError):  # what the parser may raise
             continue
+        try:
+            dynamic = dynamic or _dynamic(tree)
+        except RecursionError:
+            dynamic = True
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                out[node.name] = ast.get_source_segment(cell.source, node) or ""
-    return out
+                if node.name in out or node.decorator_list:
+                    tainted.add(node.name)
+                out[node.name] = ast.get_source_segment(source, node) or ""
+                # Names bound inside the def are local, but its defaults and decorators run here.
+                for expr in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
+                    if expr is not None:
+                        tainted.update(_bound_names(expr))
+                for sub in ast.walk(node):  # a ``global`` inside lets it rebind notebook names
+                    if isinstance(sub, ast.Global):
+                        tainted.update(sub.names)
+            else:
+                tainted.update(_bound_names(node))
+                if isinstance(node, ast.ClassDef):
+                    tainted.add(node.name)
+    if dynamic:
+        return dict.fromkeys(out)
+    return {name: (None if name in tainted else src) for name, src in out.items()}
 
 
 def referenced_globals(source: str) -> set[str]:
@@ -199,11 +275,12 @@ def to_python(source: str) -> str:
 
 
 def _stream(name: str, text: str) -> NotebookNode:
-    return nbformat.v4.new_output("stream", name=name, text=text)
+    return nbformat.v4.new_output("stream", name=name, text=clean_text(text))
 
 
 def _error(ename: str, evalue: str, tb: str = "") -> NotebookNode:
-    lines = [line for line in tb.splitlines() if line] if tb else []
+    ename, evalue = clean_text(ename), clean_text(evalue)
+    lines = [line for line in clean_text(tb).splitlines() if line] if tb else []
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue,
                                   traceback=lines + [f"{ename}: {evalue}"])
 
@@ -223,7 +300,7 @@ class NotebookRunner:
         self.failure: str | None = None
         self.local: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins,
                                       "get_ipython": lambda: _GraderShell()}
-        self.remote_names: set[str] = set()
+        self.remote_names: dict[str, Any] = {}  # name -> the value last imported from the sandbox
         self.functions: dict[str, RemoteFunction] = {}
         try:
             self.client = SandboxClient(workdir, limits, slot=slot, readonly=readonly,
@@ -285,7 +362,9 @@ class NotebookRunner:
 
     def _import_remote_names(self, source: str) -> None:
         for name in sorted(referenced_globals(source)):
-            if name in self.local and name not in self.remote_names:
+            # A name the grader's side bound itself (or rebound after importing it) stays its own.
+            if name in self.local and (name not in self.remote_names
+                                       or self.local[name] is not self.remote_names[name]):
                 continue
             if hasattr(builtins, name):  # a student's def abs() must not reach the tests
                 continue
@@ -298,7 +377,7 @@ class NotebookRunner:
             if isinstance(value, RemoteFunction):
                 value = self._function(name)
             self.local[name] = value
-            self.remote_names.add(name)
+            self.remote_names[name] = value
 
     def run_local(self, cell: NotebookNode, index: int) -> tuple[bool, str]:
         out, err = io.StringIO(), io.StringIO()
@@ -335,10 +414,15 @@ class NotebookRunner:
 
 def grade_submission(source_nb: NotebookNode, release_nb: NotebookNode, submission_path: Path,
                      workdir: Path, limits: Limits | None = None, slot: int = 0,
-                     readonly: list[Path] | None = None, isolate: bool = True) -> SubmissionResult:
-    """Grade one submitted notebook; never raises for anything the submission does."""
+                     readonly: list[Path] | None = None, isolate: bool = True,
+                     problem: str | None = None) -> SubmissionResult:
+    """Grade one submitted notebook; never raises for anything the submission does.
+
+    ``problem``, when given, is a reason found before grading (e.g. the folder is a symbolic
+    link) not to read the submission at all: every test fails with it and a human should look.
+    """
     limits = limits or Limits()
-    submission, problem = read_submission(submission_path)
+    submission, problem = (None, problem) if problem else read_submission(submission_path)
     nb, flags = rebuild(source_nb, release_nb, submission)
     if problem:
         flags.insert(0, problem)

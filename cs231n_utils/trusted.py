@@ -68,7 +68,8 @@ def run_job(spec: dict) -> dict:
     release_nb = nbformat.read(spec["release"], as_version=4)
     result = grade_submission(source_nb, release_nb, Path(spec["submission"]), Path(spec["workdir"]),
                               Limits(**spec["limits"]), slot=spec["slot"],
-                              readonly=[Path(p) for p in spec["readonly"]], isolate=spec["isolate"])
+                              readonly=[Path(p) for p in spec["readonly"]], isolate=spec["isolate"],
+                              problem=spec.get("problem"))
     Path(spec["out_notebook"]).parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(result.notebook, spec["out_notebook"])
     summary = {
@@ -103,6 +104,12 @@ def _launch(spec: dict, timeout: float) -> dict:
     return {"score": 0.0, "max_score": 0.0, "tests": [], "needs_review": True, "isolation": "",
             "flags": [f"the grader could not grade this submission: {detail.strip()[-500:]}"],
             "seconds": 0.0}
+
+
+def _skip_in_copy(folder: str, names: list[str]) -> set[str]:
+    """Checkpoints, and symbolic links other than notebooks (which the grader refuses itself)."""
+    return {n for n in names if n == ".ipynb_checkpoints"
+            or (os.path.islink(os.path.join(folder, n)) and not n.endswith(".ipynb"))}
 
 
 def find_submissions(course_root: Path, assignment: str) -> list[tuple[str, Path]]:
@@ -143,9 +150,14 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
         scratch = Path(tempfile.mkdtemp(prefix=f"kit-{student[:20]}-"))
         try:
             workdir = scratch / "work"
-            shutil.copytree(folder, workdir, symlinks=True,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+            link = next((p for p in (folder.parent, folder) if p.is_symlink()), None)
+            if link is None:
+                shutil.copytree(folder, workdir, symlinks=True, ignore=_skip_in_copy)
+            else:  # never follow a link out of the student's own folder
+                workdir.mkdir()
             spec = {
+                "problem": (f"submitted/{student}{'/' + assignment if link == folder else ''} is a "
+                            "symbolic link (not followed): submit the files themselves") if link else None,
                 "source": str(src), "release": str(course_root / "assignments" / assignment / src.name),
                 "submission": str(workdir / src.name), "workdir": str(workdir),
                 "limits": asdict(limits), "slot": slot, "readonly": [str(p) for p in readonly],

@@ -22,6 +22,8 @@ import numpy as np
 from .bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
 
 OUTPUT_CAP = 64 * 1024
+#: Arguments larger than this are not synchronised with the grader before a callback.
+SYNC_BYTES = 16 * 1024 * 1024
 
 
 class _CappedText(io.TextIOBase):
@@ -57,6 +59,8 @@ class Worker:
         from IPython.core.interactiveshell import InteractiveShell
 
         self.chan_in, self.chan_out = chan_in, chan_out
+        #: (args, kwargs, digests, keys synced to the grader) of the calls in progress
+        self.active: list[tuple[tuple, dict, dict, set]] = []
         self.shell = InteractiveShell.instance(colors="nocolor")
         self.shell.user_ns["__name__"] = "__main__"
         self.shell._showtraceback = lambda etype, evalue, stb: None  # reported in the reply
@@ -160,13 +164,17 @@ class Worker:
             return
         digests = {key: _digest(v) for key, v in _array_args(args, kwargs)}
         self.reseed(header.get("seed"))
-        with self.captured() as (out, err):
+        synced: set = set()
+        self.active.append((args, kwargs, digests, synced))
+        with self.captured() as (out, err), np.errstate(**_errstate(header.get("errstate"))):
             try:
                 result = fn(*args, **kwargs)
                 failure = None
             except BaseException as exc:  # noqa: BLE001 (student code may raise anything)
                 result, failure = None, exc
                 tb = traceback.format_exc(limit=-8)
+            finally:
+                self.active.pop()
         reply: dict = {"op": "done", "stdout": out.text(), "stderr": err.text()}
         if failure is not None:
             reply.update(ok=False, ename=type(failure).__name__, evalue=str(failure)[:2000],
@@ -174,7 +182,7 @@ class Worker:
             self.send(reply)
             return
         mutated = [[key, value] for key, value in _array_args(args, kwargs)
-                   if _digest(value) != digests[key]]
+                   if key in synced or _digest(value) != digests[key]]
         try:
             self.send({**reply, "ok": True}, [result, mutated])
         except BridgeError as exc:
@@ -183,9 +191,24 @@ class Worker:
                                  f"that cannot be graded: {exc}"})
 
     def callback(self, cb_id: Any, args: tuple, kwargs: dict) -> Any:
-        """Call a grader-side function (e.g. a test's spy) and return its result."""
+        """Call a grader-side function (e.g. a test's spy) and return its result.
+
+        The grader's own arrays are brought up to date first: the arguments of the call in
+        progress that the student's code has changed so far are sent along, and an argument of
+        the callback that *is* one of those arrays reaches the grader as that array itself, so a
+        grader-side function sees in-place changes as it would in one process.
+        """
+        sync: list = []
+        if self.active:
+            call_args, call_kwargs, digests, synced = self.active[-1]
+            known = {id(v): key for key, v in _array_args(call_args, call_kwargs)}
+            sync = [[key, v] for key, v in _array_args(call_args, call_kwargs)
+                    if v.nbytes <= SYNC_BYTES and (key in synced or _digest(v) != digests.get(key))]
+            synced.update(key for key, _ in sync)
+            args = tuple(RemoteRef("arg", known[id(a)]) if isinstance(a, np.ndarray) and id(a) in known
+                         else a for a in args)
         buffers: list[bytes] = []
-        payload = encode([list(args), kwargs], buffers, self._ref_of)
+        payload = encode([list(args), kwargs, sync], buffers, self._ref_of)
         write_message(self.chan_out, {"op": "callback", "id": cb_id, "value": payload}, buffers)
         reply = self.serve(until="callback_result")
         if reply is None:
@@ -194,6 +217,14 @@ class Worker:
         if not header.get("ok"):
             raise RuntimeError(header.get("evalue", "the grader's function failed"))
         return decode(header["value"], rbuf, self._resolve)
+
+
+def _errstate(requested: Any) -> dict[str, str]:
+    """The grader's np.errstate settings, keeping only the modes that need no handler."""
+    if not isinstance(requested, dict):
+        return {}
+    return {k: v for k, v in requested.items()
+            if k in ("divide", "over", "under", "invalid") and v in ("ignore", "warn", "raise", "print")}
 
 
 def _array_args(args: tuple, kwargs: dict):

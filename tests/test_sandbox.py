@@ -112,3 +112,35 @@ def test_fallback_still_limits_and_runs(tmp_path):
         assert run(c, "import numpy as np\nx = np.ones(4 * 1024**3 // 8)")["ename"] == "MemoryError"
     finally:
         c.close()
+
+
+def test_a_callback_sees_the_callers_array_changed_in_place(client):
+    # As in one process: f reads the caller's x through a closure while the code perturbs x.
+    run(client, "def probe(f, x):\n    seen = []\n    for i in range(x.size):\n        old = x.flat[i]\n"
+                "        x.flat[i] = old + 1\n        seen.append(f(x))\n        x.flat[i] = old\n"
+                "    copy = x.copy()\n    copy[0] = 100.0\n    seen.append(f(copy))\n    return seen")
+    x = np.array([1.0, 2.0])
+    seen = client.call("probe", (lambda arg: (float(x.sum()), arg is x), x), {})
+    assert seen == [(4.0, True), (4.0, True), (3.0, False)]  # a copy is passed by value, x untouched
+    np.testing.assert_array_equal(x, [1.0, 2.0])  # restored, and copied back as restored
+
+
+def test_a_call_prints_and_warns_into_the_callers_streams(client, capsys):
+    run(client, "import warnings\ndef noisy():\n    print('hello')\n    warnings.warn('careful')\n    return 1")
+    assert client.call("noisy", (), {}) == 1
+    out, err = capsys.readouterr()
+    assert out == "hello\n" and "careful" in err
+
+
+def test_the_callers_errstate_applies_to_a_call(client):
+    run(client, "import numpy as np\ndef grow(x):\n    return np.exp(x)")
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError, match="overflow"):
+        client.call("grow", (np.array([1e4]),), {})
+    with np.errstate(over="ignore"):
+        assert np.isinf(client.call("grow", (np.array([1e4]),), {})[0])
+
+
+def test_text_that_utf8_cannot_hold_is_replaced(client):
+    reply = run(client, "print('\\ud800')\ndef s():\n    return '\\udcff'")
+    assert reply["stdout"] == "?\n" and client.call("s", (), {}) == "?"
+    assert reply["stdout"].encode("utf-8")

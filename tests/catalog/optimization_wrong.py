@@ -207,10 +207,7 @@ CATALOG: list[Entry] = [
         xp[ix] += h
         xm[ix] -= h
         f_plus, f_minus = f(xp), f(xm)
-"""), set(),
-          gap="arrays cross the grading bridge by value, so a grader-side f cannot tell a perturbed copy "
-              "from the caller's x; the notebook asks for x itself, and later assignments' closures expose "
-              "it"),
+"""), {"test_numerical_gradient_hidden"}),
     entry("forward_is_centered", "eval_numerical_gradient_forward computes the centered difference",
           {"numerical_gradient": cell(CENTERED, swap(swap(FORWARD, """        x[ix] = old
         grad[ix] = (f_plus - f_x) / h""", """        x[ix] = old - h

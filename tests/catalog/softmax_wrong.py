@@ -174,9 +174,7 @@ CATALOG: list[Entry] = [
     _function("sigmoid_as_exp_ratio", "computes exp(s) / (1 + exp(s)), which is inf/inf = nan for large s",
               FUNCTION, sigmoid=swap(SIGMOID, STABLE_SIGMOID, "np.exp(s) / (1 + np.exp(s))")),
     _function("sigmoid_overflows_quietly", "computes 1 / (1 + exp(-s)): exp overflows for s << 0",
-              set(), sigmoid=swap(SIGMOID, STABLE_SIGMOID, "1 / (1 + np.exp(-s))"),
-              gap="its only symptom is NumPy's overflow warning, raised in the sandbox, which the trusted "
-                  "grader does not see (plain nbgrader does, through the test's np.errstate)"),
+              FUNCTION, sigmoid=swap(SIGMOID, STABLE_SIGMOID, "1 / (1 + np.exp(-s))")),
     # -- the naive loss -----------------------------------------------------------------------
     _naive("naive_log_of_underflowed_probability",
            "shifts the scores but takes the log of the probability, which underflows to 0 when the correct "

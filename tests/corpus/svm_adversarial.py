@@ -386,9 +386,7 @@ _vectorized = svm_loss_vectorized
 def svm_loss_vectorized(W, X, y, reg):
     warnings.warn("debug: svm_loss_vectorized called")
     return _vectorized(W, X, y, reg)
-'''},
-          open_bug="remote.SandboxClient.call drops the stdout/stderr of a call made by a test, so the kit "
-                   "gives 21 where nbgrader (stderr in a test cell's output = no points) gives 16"),
+'''}),
     Entry("honest_wrong_no_copy", "honest", "SGD updates the caller's W in place: both training tests fail",
           16, base="fast", cells={"train_predict": NO_COPY_TRAIN}),
 ]
@@ -468,19 +466,13 @@ builtins.round = lambda *args, **kwargs: 0.0
 
 def _reference_svm_loss(W, X, y, reg):
     return svm_loss_vectorized(W, X, y, reg)
-'''},
-          open_bug="runner.NotebookRunner: a name imported from the sandbox stays in remote_names after a "
-                   "test cell redefines it, so the student's _reference_svm_loss (planted before the hidden "
-                   "naive test) is imported again over the instructor's one before the hidden vectorized "
-                   "test: 21 instead of 18"),
+'''}),
     Entry("cheat_fake_best_val", "cheat", "tuning not done, best_val claimed as 1e9 with zero weights: no "
           "tuning point is earned", 17, base="fast",
           cells={"tuning": '''results = {(1e-7, 2.5e4): (1.0, 1e9)}
 best_val = 1e9
 best_W = np.zeros((data.X_train.shape[1], len(data.class_names)))
-'''},
-          open_bug="solutions/svm test_tuning (visible, 2 points) only checks the claimed best_val >= bar; "
-                   "it should recompute the accuracy of best_W (plain nbgrader gives the same 19)"),
+'''}),
     Entry("cheat_train_on_val", "cheat", "best_W trained on the validation set: best_val is what best_W "
           "really scores, so both tuning tests pass (21). The tests check the claim, not how the weights "
           "were made; the leak is a methodology error for the human grader (plain nbgrader: same)", 21,
@@ -538,9 +530,7 @@ def svm_loss_vectorized(W, X, y, reg):
 
 
 svm_loss_vectorized = svm_loss_naive
-''', "tuning": TUNING_HEAD},
-          open_bug="runner.function_sources gives the static checks the source of the last top-level def, "
-                   "but the call runs whatever the name is bound to in the sandbox: 17 instead of 12"),
+''', "tuning": TUNING_HEAD}),
     Entry("cheat_reseed", "cheat", "reseeds the global RNGs from os.urandom in every call, replaces SEED, "
           "and rebinds VAL_ACCURACY_BARS to zeros next to random weights: the tests draw from their own "
           "generators and read the bar from the grader's setup, so the verdict is 7 on every run", 7,
@@ -619,13 +609,10 @@ for _host, _port in [("127.0.0.1", {port}), ("localhost", {port}), ("1.1.1.1", 4
 '''}),
     Entry("read_symlink_notebook", "read", "the submitted svm.ipynb is a symbolic link to the course's "
           "source notebook (as unzipping a submission with links gives): the grader must not read "
-          "through it", 0, True, "link", raw=_symlink_to_solution,
-          open_bug="runner.read_submission follows the link on the grading machine and grades the "
-                   "solutions: 21 (flagged only because the hidden test cells differ)"),
+          "through it", 0, True, "link", raw=_symlink_to_solution),
     Entry("read_symlink_folder", "read", "the submission folder is a symbolic link to a classmate's: the "
           "grader must not grade the classmate's work as this student's", 0, True, "link",
-          raw=_symlink_to_victim,
-          open_bug="trusted.grade_class copies the folder a link points to: the classmate's 21, unflagged"),
+          raw=_symlink_to_victim),
 
     # -- writing outside the scratch copy -------------------------------------------------------------
     Entry("write_course", "write", "appends to the source notebook, the config, the gradebook, a "
@@ -759,10 +746,7 @@ def svm_loss_naive(W, X, y, reg):
     Entry("malformed_surrogates", "malformed", "answer cells print and raise text with lone UTF-16 "
           "surrogates, which UTF-8 cannot hold: junk text, the work is graded as usual", 21, base="fast",
           cells={"score_function": "{base}\n\nprint('\\ud800')\n",
-                 "tuning": "{base}\nraise ValueError('\\udcff')\n"},
-          open_bug="text from the sandbox is not sanitized: nbformat cannot write the executed notebook and "
-                   "the job fails (0, flagged); before the one-line fix in trusted._launch the half-written "
-                   "notebook stopped nbgrader's pass, and with it the whole batch"),
+                 "tuning": "{base}\nraise ValueError('\\udcff')\n"}),
 ]
 
 #: Entries graded again to check that the verdicts do not depend on the run.
