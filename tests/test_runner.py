@@ -20,7 +20,8 @@ def checked(*answers: str) -> dict[str, bool]:
 
 
 def test_plain_defs_keep_their_source():
-    sources = function_sources(notebook("import numpy as np\n\ndef f(x):\n    return x\n", "%timeit 1\ndef g():\n    pass"))
+    sources = function_sources(notebook("import numpy as np\n\ndef f(x):\n    return x\n",
+                                        "%timeit 1\ndef g():\n    pass"))
     assert sources == {"f": "def f(x):\n    return x", "g": "def g():\n    pass"}
 
 

@@ -126,7 +126,8 @@ def test_a_callback_sees_the_callers_array_changed_in_place(client):
 
 
 def test_a_call_prints_and_warns_into_the_callers_streams(client, capsys):
-    run(client, "import warnings\ndef noisy():\n    print('hello')\n    warnings.warn('careful')\n    return 1")
+    run(client, "import warnings\ndef noisy():\n    print('hello')\n    warnings.warn('careful')\n"
+                "    return 1")
     assert client.call("noisy", (), {}) == 1
     out, err = capsys.readouterr()
     assert out == "hello\n" and "careful" in err
