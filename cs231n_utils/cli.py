@@ -1,4 +1,5 @@
-"""``cs231n-kit``: the instructor's command line (release, autograde, feedback, export, demo).
+"""``cs231n-kit``: the instructor's command line (release, autograde, feedback, export, demo)
+and the students' self-check (``cs231n-kit check``).
 
 Run ``cs231n-kit --help``. Every command works on a course folder in nbgrader's standard
 layout (default: the checkout the kit was installed from).
@@ -207,6 +208,17 @@ def cmd_lab(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import selfcheck
+
+    try:
+        report = selfcheck.check_notebook(args.notebook, timeout=args.timeout, dataset=args.dataset)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(report.format())
+    return 0 if report.all_visible_passed else 1
+
+
 def cmd_download(args: argparse.Namespace) -> int:
     from .cifar10 import fetch_cifar10, load_cifar10
 
@@ -260,6 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade with nbgrader's own autograde (no sandbox) instead")
     p = add("lab", cmd_lab, "start JupyterLab with nbgrader's tools working (no activation needed)")
     p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    check_help = ("students: run a notebook's visible tests in a fresh kernel and say what to fix "
+                  "(exit 0 when all pass)")
+    p = sub.add_parser("check", help=check_help, description=check_help)
+    p.set_defaults(func=cmd_check)
+    p.add_argument("notebook", help="your notebook, e.g. assignments/svm/svm.ipynb")
+    p.add_argument("--timeout", type=float, default=600, help="seconds per cell (default 600)")
+    p.add_argument("--dataset", help="sets CS231N_DATASET for the run, e.g. digits for a quick check")
     p = add("download", cmd_download, "download and cache CIFAR-10 (about 170 MB)")
     p.add_argument("--data-home", help="where to put it (default: datasets/ or $CS231N_DATA_HOME)")
     return parser
