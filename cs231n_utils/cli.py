@@ -228,6 +228,21 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from .site import SiteError, build_site
+
+    root = _course_root(args.course)
+    out = Path(args.out).resolve() if args.out else root / "build" / "site"
+    start = time.perf_counter()
+    try:
+        index = build_site(root, out, dataset=args.dataset, assignments=args.assignments or None,
+                           timeout=args.timeout)
+    except SiteError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(f"site built in {time.perf_counter() - start:.0f} s: open {index}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cs231n-kit", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -281,6 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help="sets CS231N_DATASET for the run, e.g. digits for a quick check")
     p = add("download", cmd_download, "download and cache CIFAR-10 (about 170 MB)")
     p.add_argument("--data-home", help="where to put it (default: datasets/ or $CS231N_DATA_HOME)")
+    p = add("site", cmd_site, "build the walkthrough site: executed solutions (no hidden tests) "
+                              "and derivation pages, as HTML")
+    p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
+    p.add_argument("--dataset", default="digits",
+                   help="dataset the notebooks run on (default: digits, fast and offline; "
+                        "cifar10 when it is available)")
+    p.add_argument("--out", help="output folder (default: build/site); the site is OUT/html")
+    p.add_argument("--timeout", type=float, default=600, help="seconds per cell (default 600)")
     return parser
 
 
