@@ -222,21 +222,32 @@ class LinearDemo:
         """Recompute the frame and draw it into the output area."""
         from IPython.display import display
 
-        self.frame = compute_frame(self.W, self.b, reg=self.reg.value, **self._args)
         with self.output:
             self.output.clear_output(wait=True)
+            try:
+                self.frame = compute_frame(self.W, self.b, reg=self.reg.value, **self._args)
+            except Exception as exc:  # the student's score_fn failed: say so where the plot goes
+                print(f"cannot draw: {type(exc).__name__}: {exc}")
+                return
             display(self.figure())
 
 
 def linear_demo(score_fn: ScoreFn, loss_fns: Mapping[str, LossFn] | None = None,
-                bias_trick: BiasTrickFn | None = None, reg: float = 0.0) -> LinearDemo:
+                bias_trick: BiasTrickFn | None = None, reg: float = 0.0) -> LinearDemo | None:
     """Show the starting picture as a static figure, then the interactive demo below it.
 
-    Parameters are those of :class:`LinearDemo`; returns it.
+    Parameters are those of :class:`LinearDemo`. Returns the demo, or None (after printing
+    why) when ``score_fn`` cannot score the starting point yet, e.g. an unfinished Part A.
     """
     from IPython.display import display
 
-    demo = LinearDemo(score_fn, loss_fns=loss_fns, bias_trick=bias_trick, reg=reg)
+    try:
+        demo = LinearDemo(score_fn, loss_fns=loss_fns, bias_trick=bias_trick, reg=reg)
+    except Exception as exc:  # the student's functions: explain instead of failing the cell
+        name = getattr(score_fn, "__name__", "score_fn")
+        print(f"The demo draws with your {name}, which raised {type(exc).__name__}: {exc}. "
+              "Finish it, run its cell, then run this cell again.")
+        return None
     display(demo.figure())  # kept in the saved notebook, where widgets do not render
     demo.redraw()
     display(demo.widget)

@@ -337,23 +337,27 @@ def check_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT,
 # --------------------------------------------------------------------------- notebook panel
 
 
-def panel(filename: str) -> object | None:
-    """The notebook's last cell: how to run the self-check, and a button that runs it.
+def panel(filename: str) -> None:
+    """The notebook's last cell: print how to run the self-check and show a button that runs it.
 
-    Prints the terminal command and displays a button that checks the *saved* ``filename``
-    in a fresh kernel. Nothing runs until the button is pressed, so executing the notebook
-    (nbgrader, ``nbgrader validate``, a self-check) never starts a nested self-check.
-    Returns the widget, or None inside a self-check's own kernel.
+    Nothing runs until the button is pressed, so executing the notebook (nbgrader, ``nbgrader
+    validate``, a self-check) never starts a nested self-check. Inert inside a self-check's kernel.
     """
     if os.environ.get(SELFCHECK_ENV_VAR):
-        return None
-    import ipywidgets as widgets
+        return
     from IPython.display import display
 
-    print(f"Save the notebook (Ctrl+S), then either press the button or run in a terminal, "
-          f"in this notebook's folder:\n    cs231n-kit check {filename}\n"
+    print(f"Save the notebook (Ctrl+S), then press the button or run in a terminal, in this "
+          f"notebook's folder:\n    cs231n-kit check {filename}\n"
           "It runs every cell in a fresh kernel (a minute or more) and lists each task's visible "
           "tests; hidden tests run only at grading.")
+    display(build_panel(filename))
+
+
+def build_panel(filename: str) -> object:
+    """A button that checks the *saved* ``filename`` in a fresh kernel, and its output area."""
+    import ipywidgets as widgets
+
     button = widgets.Button(description=f"Check the saved {filename}", layout={"width": "auto"})
     output = widgets.Output()
 
@@ -372,6 +376,4 @@ def panel(filename: str) -> object | None:
                 button.disabled, button.description = False, f"Check the saved {filename}"
 
     button.on_click(on_click)
-    box = widgets.VBox([button, output])
-    display(box)
-    return box
+    return widgets.VBox([button, output])

@@ -83,3 +83,12 @@ def test_the_ui_and_figures_build_without_a_frontend(capsys):
     assert "SVM:" in ax.get_title() and "correct:" in ax.get_title()
     assert len(ax.collections) >= 3  # points of three classes (+ zero-score lines)
     assert capsys.readouterr().err == ""
+
+
+def test_an_unfinished_score_function_is_explained_not_raised(capsys):
+    def linear_scores(X, W, b):
+        raise NotImplementedError()
+
+    assert interactive.linear_demo(linear_scores) is None
+    out = capsys.readouterr()
+    assert "your linear_scores, which raised NotImplementedError" in out.out and out.err == ""

@@ -154,12 +154,21 @@ def test_scores_follow_nbgrader():
 def test_panel_shows_the_command_and_a_button_without_running_anything(monkeypatch, capsys):
     monkeypatch.delenv(selfcheck.SELFCHECK_ENV_VAR, raising=False)
     monkeypatch.setattr(selfcheck, "check_notebook", lambda *a, **k: pytest.fail("must not run"))
-    box = selfcheck.panel("svm.ipynb")
+    assert selfcheck.panel("svm.ipynb") is None
     captured = capsys.readouterr()
     assert "cs231n-kit check svm.ipynb" in captured.out and captured.err == ""
-    assert box is not None and "Check the saved svm.ipynb" in box.children[0].description
+    box = selfcheck.build_panel("svm.ipynb")
+    assert "Check the saved svm.ipynb" in box.children[0].description
     monkeypatch.setenv(selfcheck.SELFCHECK_ENV_VAR, "1")
-    assert selfcheck.panel("svm.ipynb") is None
+    selfcheck.panel("svm.ipynb")
+    assert capsys.readouterr().out == ""
+
+
+def test_panel_button_explains_a_notebook_it_cannot_see(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    box = selfcheck.build_panel("svm.ipynb")
+    box.children[0].click()  # no svm.ipynb in tmp_path: nothing runs, the reason is shown
+    assert not box.children[0].disabled
 
 
 def test_cli_refuses_a_missing_notebook(tmp_path):
