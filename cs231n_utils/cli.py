@@ -236,7 +236,7 @@ def cmd_site(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         index = build_site(root, out, dataset=args.dataset, assignments=args.assignments or None,
-                           timeout=args.timeout)
+                           timeout=args.timeout, verbose=args.verbose)
     except SiteError as exc:
         raise SystemExit(f"error: {exc}") from None
     print(f"site built in {time.perf_counter() - start:.0f} s: open {index}")

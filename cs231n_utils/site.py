@@ -183,9 +183,12 @@ Try each assignment before reading its walkthrough. In a checkout of the kit, in
 (`python3 -m venv .venv && .venv/bin/pip install -e ".[dev]"`), start JupyterLab with
 `.venv/bin/cs231n-kit lab`, and open the student notebook linked above. Fill in the cells
 marked `YOUR CODE HERE` or `YOUR ANSWER HERE`, run the check cell after each task, then the
-visible test cell below it. `export CS231N_DATASET=digits` (before starting JupyterLab) makes
-everything small, fast and offline; the default is CIFAR-10, downloaded once. When a test
-fails or a plot looks wrong, compare with the walkthrough page and the derivations.
+visible test cell below it; `.venv/bin/cs231n-kit check assignments/svm/svm.ipynb` runs every
+visible test in a fresh kernel and says what to fix. `export CS231N_DATASET=digits` (before
+starting JupyterLab) makes everything small, fast and offline; the default is CIFAR-10,
+downloaded once. When a test fails or a plot looks wrong, compare with the walkthrough page
+and the derivations. The hidden tests that grade a submission are not published here: code
+that passes the visible tests can still be wrong on other shapes and edge cases.
 
 This site was built with `cs231n-kit site --dataset {dataset}`; `cs231n-kit site --dataset
 cifar10` rebuilds it on CIFAR-10 when the dataset is available (slower; numbers and plots
@@ -275,14 +278,16 @@ def check_builder() -> None:
                         'pip install -e ".[site]" (or ".[dev]")')
 
 
-def run_builder(book: Path, html: Path) -> None:
-    """Run ``jupyter-book build`` on ``book`` and move the HTML to ``html``."""
+def run_builder(book: Path, html: Path, verbose: bool = False) -> None:
+    """Run ``jupyter-book build`` on ``book`` and move the HTML to ``html`` (its log if verbose)."""
     check_builder()
     scratch = book.parent / ".jupyter-book"
     shutil.rmtree(scratch, ignore_errors=True)
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()",
            "build", str(book), "--path-output", str(scratch), "--builder", "html"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
+    if verbose:
+        print(proc.stdout + proc.stderr, end="")
     if proc.returncode != 0 or not (scratch / "_build" / "html" / "index.html").is_file():
         raise SiteError(f"jupyter-book build failed (exit {proc.returncode}):\n"
                         f"{(proc.stdout + proc.stderr)[-4000:]}")
@@ -304,7 +309,7 @@ def _prune_mathjax(mathjax: Path) -> None:
 
 
 def build_site(repo: Path, out: Path, dataset: str = "digits", assignments: list[str] | None = None,
-               timeout: float = 600, log: Callable[[str], None] = print) -> Path:
+               timeout: float = 600, log: Callable[[str], None] = print, verbose: bool = False) -> Path:
     """Build the walkthrough site into ``out`` and return the path of its ``index.html``.
 
     Parameters
@@ -322,6 +327,8 @@ def build_site(repo: Path, out: Path, dataset: str = "digits", assignments: list
         Seconds allowed per cell.
     log : callable
         Receives one progress line at a time.
+    verbose : bool
+        Print Jupyter Book's own log too.
     """
     check_builder()
     repo, out = Path(repo).resolve(), Path(out).resolve()
@@ -333,5 +340,5 @@ def build_site(repo: Path, out: Path, dataset: str = "digits", assignments: list
     html = out / "html"
     write_book(repo, out / "book", html, dataset, names, timeout=timeout, log=log)
     log("running jupyter-book ...")
-    run_builder(out / "book", html)
+    run_builder(out / "book", html, verbose=verbose)
     return html / "index.html"
