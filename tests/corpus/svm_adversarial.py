@@ -450,9 +450,9 @@ builtins.sum = lambda *args, **kwargs: 0.0
 builtins.round = lambda *args, **kwargs: 0.0
 '''}),
     Entry("cheat_shadow_builtins", "cheat", "a notebook-level def abs() that returns 0: in a kernel it "
-          "shadows the built-in in the hidden tuning test, whose |val_acc - best_val| check then passes "
+          "shadows the built-in in both tuning tests, whose |val_acc - best_val| checks then pass "
           "although best_W lost the trained weights. Test cells must see the real built-ins (fixed in "
-          "runner.py)", 19, base="fast",
+          "runner.py): both tuning tests fail", 17, base="fast",
           cells={"tuning": "{base}\nbest_W = np.zeros_like(best_W)  # the trained weights are lost\n\n\n"
                            "def abs(x):\n    return 0.0\n"}),
     Entry("cheat_predefine_reference", "cheat", "_reference_svm_loss planted as the student's own "
