@@ -4,7 +4,8 @@ For self-learners. ``build_site`` copies ``solutions/<a>/<a>.ipynb`` into a Jupy
 (1.x) source folder, removes the hidden tests the way nbgrader does (the text between
 ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``; a cell left with comments only is
 dropped), keeps the solutions (without their ``### BEGIN/END SOLUTION`` marker lines),
-executes each notebook with nbclient on the chosen dataset (``CS231N_DATASET``), adds the
+executes each notebook with nbclient on the chosen dataset (``CS231N_DATASET``), replaces
+widgets by a note (a static page has no kernel; figures stay), adds the
 derivation pages shipped in ``cs231n_utils/site_pages/`` and a front page, and runs
 ``jupyter-book build``. Layout of the output folder ``out``::
 
@@ -117,6 +118,27 @@ def execute_notebook(nb: nbformat.NotebookNode, workdir: Path, dataset: str,
             client.execute(env=env, stderr=stderr)
         except CellExecutionError as exc:
             raise SiteError(f"a cell failed on the {dataset!r} dataset:\n{str(exc)[-3000:]}") from exc
+    return nb
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ("<p><em>(An interactive widget is shown here when the notebook runs in "
+               "JupyterLab; a static page has no kernel to drive it.)</em></p>")
+
+
+def freeze_widgets(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace widget outputs with a short note and drop the saved widget state, in place.
+
+    On a static page a widget cannot work (no kernel), and rendering its saved state would
+    load JavaScript from a CDN; figures a cell displays next to its widget are kept.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for i, output in enumerate(cell.outputs):
+            if WIDGET_VIEW in output.get("data", {}):
+                cell.outputs[i] = nbformat.v4.new_output("display_data", data={"text/html": WIDGET_NOTE})
+    nb.metadata.pop("widgets", None)
     return nb
 
 
@@ -267,7 +289,7 @@ def write_book(repo: Path, book: Path, html: Path, dataset: str, names: list[str
         except SiteError as exc:
             raise SiteError(f"solutions/{name}/{name}.ipynb: {exc}") from exc
         log(f"  {name} ran in {time.perf_counter() - start:.0f} s")
-        nbformat.write(nb, book / "notebooks" / f"{name}.ipynb")
+        nbformat.write(freeze_widgets(nb), book / "notebooks" / f"{name}.ipynb")
 
 
 def check_builder() -> None:

@@ -24,7 +24,9 @@ import pytest
 from cs231n_utils.site import (
     DERIVATIONS,
     HIDDEN_BEGIN,
+    WIDGET_VIEW,
     assignment_names,
+    freeze_widgets,
     strip_hidden_tests,
     strip_solution_markers,
 )
@@ -96,6 +98,19 @@ def test_solutions_stay_and_only_their_markers_go():
                                      "    ### END SOLUTION")
     out = strip_solution_markers(_notebook(cell))
     assert out.cells[0].source == "def f(x):\n    return x * x"
+
+
+def test_widgets_become_a_note_and_figures_stay():
+    cell = nbformat.v4.new_code_cell("demo()")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "fig"}),
+                    nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "m"},
+                                                                 "text/plain": "HBox(...)"})]
+    nb = _notebook(cell)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    freeze_widgets(nb)
+    assert "widgets" not in nb.metadata
+    assert cell.outputs[0].data["image/png"] == "iVBOR"
+    assert WIDGET_VIEW not in cell.outputs[1].data and "JupyterLab" in cell.outputs[1].data["text/html"]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -190,12 +205,15 @@ def test_derivation_pages_carry_the_formulas(site, stem):
 
 
 @pytest.mark.slow
-def test_math_is_typeset_offline(site):
-    """MathJax is served from the site itself, not a CDN, so the pages work without a network."""
+def test_the_site_works_offline(site):
+    """MathJax is served from the site itself and no page loads a script or style from a CDN."""
     assert (site["html"] / "_static" / "mathjax" / "tex-chtml.js").is_file()
     page = (site["html"] / "derivations" / "backprop.html").read_text()
     scripts = re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', page)
     assert scripts and all(not s.startswith("http") for s in scripts), scripts
+    for page in site["html"].rglob("*.html"):
+        remote = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="(https?:[^"]+)"', page.read_text())
+        assert not remote, f"{page} loads {remote}"
 
 
 @pytest.mark.slow
