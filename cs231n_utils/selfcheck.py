@@ -35,6 +35,7 @@ DEFAULT_TIMEOUT = 600.0
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _FRAME = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 _ARROW = re.compile(r"^-+>\s*(\d+)\s(.*)$")
+_DEF = re.compile(r"^def (\w+)\(", re.MULTILINE)
 _SHAPE_WORDS = re.compile(r"shape|broadcast|dimension|aligned|size|axis", re.IGNORECASE)
 _HEADING = re.compile(r"^#+\s*(.*\(\s*\d[^)]*points?\).*)$", re.MULTILINE)
 _LABELS = {"failed": "FAILED", "partial": "PARTIAL", "not attempted": "NOT ATTEMPTED"}
@@ -214,15 +215,18 @@ def analyze(nb: NotebookNode, timeout: float = DEFAULT_TIMEOUT) -> list[TaskResu
     cells_by_count = {c.execution_count: c for c in nb.cells
                       if c.cell_type == "code" and c.get("execution_count")}
     part, answer_errors, results = "(before the first part)", {}, []
+    defined: dict[str, list[str]] = {}  # answer cell grade_id -> functions it defines, this part
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
         if cell.cell_type == "markdown" and not meta.get("solution"):
             heading = _HEADING.search(cell.source)
             if heading and ("Part" in heading.group(1) or part.startswith("(")):
-                part, answer_errors = heading.group(1).replace("$", "").strip(), {}
+                part, answer_errors, defined = heading.group(1).replace("$", "").strip(), {}, {}
             continue
-        if meta.get("solution") and cell.cell_type == "code" and _error(cell) is not None:
-            answer_errors[meta["grade_id"]] = _error(cell)
+        if meta.get("solution") and cell.cell_type == "code":
+            defined[meta["grade_id"]] = _DEF.findall(cell.source)
+            if _error(cell) is not None:
+                answer_errors[meta["grade_id"]] = _error(cell)
         if not meta.get("grade"):
             continue
         points = float(meta.get("points", 0))
@@ -234,6 +238,7 @@ def analyze(nb: NotebookNode, timeout: float = DEFAULT_TIMEOUT) -> list[TaskResu
             result.kind, result.status = "hidden", "hidden"
         else:
             _judge(cell, result, answer_errors, cells_by_count, timeout)
+            _note_renamed(result, cell, defined)
         results.append(result)
     return results
 
@@ -250,7 +255,8 @@ def _judge(cell: NotebookNode, result: TaskResult, answer_errors: dict[str, Note
         first = stderr.strip().splitlines()[-1] if stderr.strip() else "(blank)"
         result.status, result.message = "failed", f"the cell wrote to stderr: {first}"
         result.hint = ("nbgrader gives 0 points to a test cell that writes to stderr, even when every "
-                       "check passes; find the cause of the warning (often overflow in exp, or 0/0)")
+                       "check passes: remove prints to sys.stderr, or fix what causes the warning "
+                       "(often overflow in exp, or 0/0)")
         return
     if error is None:
         result.status = "partial"
@@ -277,6 +283,18 @@ def _judge(cell: NotebookNode, result: TaskResult, answer_errors: dict[str, Note
                        f"{usual_meaning(answer_error.ename, answer_error.evalue, timeout)}").rstrip("; ")
     else:
         result.hint = usual_meaning(ename, evalue, timeout)
+
+
+def _note_renamed(result: TaskResult, cell: NotebookNode, defined: dict[str, list[str]]) -> None:
+    """Add to a NameError's hint which functions the part's answer cells define instead."""
+    error = _error(cell)
+    found = re.search(r"name '(\w+)' is not defined", error.evalue) if error is not None else None
+    if found is None or result.status != "failed":
+        return
+    for grade_id, names in defined.items():
+        if names and found.group(1) not in names:
+            result.hint += (f" (your answer cell '{grade_id}' defines {', '.join(names)}, "
+                            f"not {found.group(1)})")
 
 
 # --------------------------------------------------------------------------- execution

@@ -128,6 +128,16 @@ def test_hints_for_common_failures():
     assert "overflow encountered in exp" in warning.message and "stderr" in warning.hint
 
 
+def test_a_renamed_function_is_pointed_out():
+    nb = new_notebook(cells=[
+        new_markdown_cell("## Part C (2 points): vectorized"),
+        answer("vec", "def svm_loss_vec(W, X, y, reg):\n    return 0.0, W\n"),
+        grade_cell("test_vec", outputs=[error("NameError", "name 'svm_loss_vectorized' is not defined")]),
+    ])
+    hint = selfcheck.analyze(nb)[0].hint
+    assert "did you rename it?" in hint and "'vec' defines svm_loss_vec, not svm_loss_vectorized" in hint
+
+
 def test_an_answer_cell_that_fails_is_named_as_the_cause():
     nb = new_notebook(cells=[
         new_markdown_cell("## Part A (2 points): f"),
