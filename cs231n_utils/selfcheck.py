@@ -248,12 +248,13 @@ def _judge(cell: NotebookNode, result: TaskResult, answer_errors: dict[str, Note
     """Fill in the status, message and hint of one executed visible test cell."""
     result.score = _nbgrader_score(cell, result.points)
     error, stderr = _error(cell), _stderr(cell)
-    if result.score >= result.points:
+    if result.score >= result.points and error is None and not stderr:
         result.status = "passed"
         return
     if error is None and stderr:
-        first = stderr.strip().splitlines()[-1] if stderr.strip() else "(blank)"
-        result.status, result.message = "failed", f"the cell wrote to stderr: {first}"
+        lines = stderr.strip().splitlines() or ["(blank lines)"]
+        first = next((ln for ln in lines if "Warning" in ln), lines[0]).strip()
+        result.status, result.message = "failed", f"the cell wrote to stderr: {first[:300]}"
         result.hint = ("nbgrader gives 0 points to a test cell that writes to stderr, even when every "
                        "check passes: remove prints to sys.stderr, or fix what causes the warning "
                        "(often overflow in exp, or 0/0)")

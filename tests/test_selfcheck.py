@@ -115,7 +115,8 @@ def test_hints_for_common_failures():
         grade_cell("name", outputs=[error("NameError", "name 'svm_loss_naive' is not defined")]),
         grade_cell("slow", outputs=[error("KeyboardInterrupt", "")]),
         grade_cell("warning", outputs=[new_output("stream", name="stdout", text="all checks pass\n"),
-                                      stderr("RuntimeWarning: overflow encountered in exp\n")]),
+                                      stderr("/tmp/ipykernel_1/2.py:3: RuntimeWarning: overflow encountered "
+                                             "in exp\n  return np.exp(s)\n")]),
     ])
     results = by_id(selfcheck.analyze(nb, timeout=30))
     assert "shape mismatch" in results["shape"].hint
