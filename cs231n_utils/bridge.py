@@ -18,7 +18,9 @@ import numpy as np
 #: Array dtypes that may cross (no object, string or structured dtypes).
 ALLOWED_KINDS = frozenset("biuf")
 MAX_HEADER = 64 * 1024 * 1024
-MAX_BUFFER = 2 * 1024**3
+MAX_BUFFER = 1024**3
+#: All buffers of one message together: a submission cannot make the grader hold more.
+MAX_MESSAGE = 1024**3
 MAX_DEPTH = 32
 
 
@@ -162,9 +164,11 @@ def read_message(stream: BinaryIO) -> tuple[dict, list[bytes]]:
     if not isinstance(nbuf, int) or not 0 <= nbuf <= 100_000:
         raise BridgeError("bad buffer count")
     buffers = []
+    total = 0
     for _ in range(nbuf):
         (blen,) = struct.unpack("<Q", _read_exact(stream, 8))
-        if blen > MAX_BUFFER:
-            raise BridgeError(f"buffer of {blen} bytes is too large")
+        total += blen
+        if blen > MAX_BUFFER or total > MAX_MESSAGE:
+            raise BridgeError(f"message of more than {MAX_MESSAGE} bytes of arrays is too large")
         buffers.append(_read_exact(stream, blen))
     return header, buffers

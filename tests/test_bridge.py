@@ -7,6 +7,7 @@ import struct
 import numpy as np
 import pytest
 
+from cs231n_utils import bridge
 from cs231n_utils.bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
 
 
@@ -50,6 +51,16 @@ def test_callables_cross_only_as_references():
     assert encode(RemoteRef("fn", "f"), []) == {"t": "ref", "kind": "fn", "key": "f"}
     with pytest.raises(BridgeError):
         encode(len, [])
+
+
+def test_a_message_too_large_in_total_is_refused(monkeypatch):
+    monkeypatch.setattr(bridge, "MAX_MESSAGE", 100)
+    head = json.dumps({"op": "done", "nbuf": 3}).encode()
+    chunk = struct.pack("<Q", 60) + b"\0" * 60
+    with pytest.raises(BridgeError, match="too large"):
+        read_message(io.BytesIO(struct.pack("<Q", len(head)) + head + chunk * 3))
+    head = json.dumps({"op": "done", "nbuf": 1}).encode()
+    assert read_message(io.BytesIO(struct.pack("<Q", len(head)) + head + chunk))[1] == [b"\0" * 60]
 
 
 def test_malformed_messages_are_refused():
