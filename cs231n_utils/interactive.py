@@ -249,6 +249,9 @@ def linear_demo(score_fn: ScoreFn, loss_fns: Mapping[str, LossFn] | None = None,
               "Finish it, run its cell, then run this cell again.")
         return None
     display(demo.figure())  # kept in the saved notebook, where widgets do not render
-    demo.redraw()
+    # The live area starts with the same picture, set as the widget's state rather than captured
+    # with ``with output:``: capturing while the cell runs can stall headless runners (nbclient,
+    # hence nbgrader). Redraws after that happen on slider moves, in a live notebook only.
+    demo.output.append_display_data(demo.figure())
     display(demo.widget)
     return demo
