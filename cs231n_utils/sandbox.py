@@ -156,6 +156,11 @@ def sandbox_env(env: dict[str, str] | None = None, home: str = "/home/student") 
         if key in os.environ:
             base[key] = os.environ[key]
     base.update(env or {})
+    # Data is bound into the sandbox at its real path: a path through a symbolic link (say a
+    # shared folder linked beside the course) would not exist in there.
+    for key in ("CS231N_DATA_HOME", "CS231N_CIFAR10_SUBSET"):
+        if base.get(key, "").strip():
+            base[key] = str(Path(base[key]).expanduser().resolve())
     return base
 
 

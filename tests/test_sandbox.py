@@ -145,3 +145,18 @@ def test_text_that_utf8_cannot_hold_is_replaced(client):
     reply = run(client, "print('\\ud800')\ndef s():\n    return '\\udcff'")
     assert reply["stdout"] == "?\n" and client.call("s", (), {}) == "?"
     assert reply["stdout"].encode("utf-8")
+
+
+def test_data_paths_reach_the_sandbox_resolved(tmp_path, monkeypatch):
+    # The sandbox binds data at its real path; a variable naming it through a link must follow.
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "subset.npz").write_bytes(b"")
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.setenv("CS231N_CIFAR10_SUBSET", str(tmp_path / "link" / "subset.npz"))
+    monkeypatch.setenv("CS231N_DATA_HOME", str(tmp_path / "link"))
+    from cs231n_utils.sandbox import sandbox_env
+
+    env = sandbox_env()
+    assert env["CS231N_CIFAR10_SUBSET"] == str((real / "subset.npz").resolve())
+    assert env["CS231N_DATA_HOME"] == str(real.resolve())
