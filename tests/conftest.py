@@ -329,3 +329,28 @@ def closed_port_url(monkeypatch: pytest.MonkeyPatch) -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}/cifar-10-python.tar.gz"
+
+
+# --------------------------------------------------------------------------- shared across workers
+
+
+def once_for_all_workers(tmp_path_factory: pytest.TempPathFactory, name: str,
+                         compute: Callable[[Path], dict]) -> dict:
+    """Run ``compute(folder)`` once per test session, whatever the number of xdist workers.
+
+    The first worker to arrive computes (in a fresh folder under the session's shared base
+    temp) and stores the JSON-able result; the others wait on a file lock and read it.
+    """
+    import fcntl
+    import json
+
+    own = tmp_path_factory.getbasetemp()
+    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+    result = shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker computes, the others wait here
+        if not result.is_file():
+            folder = shared / name
+            folder.mkdir(exist_ok=True)
+            result.write_text(json.dumps(compute(folder)))
+    return json.loads(result.read_text())

@@ -7,9 +7,7 @@ the plots, the formulas, the links to the student notebooks, and no trace of a h
 
 from __future__ import annotations
 
-import fcntl
 import html
-import json
 import os
 import re
 import subprocess
@@ -30,6 +28,8 @@ from cs231n_utils.site import (
     strip_hidden_tests,
     strip_solution_markers,
 )
+
+from .conftest import once_for_all_workers
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = assignment_names(REPO)
@@ -131,22 +131,17 @@ def test_no_hidden_test_survives_in_the_solution_notebooks(assignment):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> dict:
     """Build the site once (shared by the xdist workers) with the real command, on digits."""
-    own = tmp_path_factory.getbasetemp()
-    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
-    result = shared / "site_build.json"
-    with open(shared / "site_build.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds, the others wait here
-        if not result.is_file():
-            out = shared / "site"
-            env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-            start = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "cs231n_utils.cli", "site", "--dataset", "digits",
-                                   "--out", str(out)], capture_output=True, text=True, timeout=1200,
-                                  env=env, cwd=REPO)
-            result.write_text(json.dumps({"returncode": proc.returncode, "stdout": proc.stdout,
-                                          "stderr": proc.stderr, "out": str(out),
-                                          "seconds": time.perf_counter() - start}))
-    built = json.loads(result.read_text())
+
+    def build(folder: Path) -> dict:
+        out = folder / "site"
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "cs231n_utils.cli", "site", "--dataset", "digits",
+                               "--out", str(out)], capture_output=True, text=True, timeout=1200,
+                              env=dict(os.environ, OPENBLAS_NUM_THREADS="1"), cwd=REPO)
+        return {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr,
+                "out": str(out), "seconds": time.perf_counter() - start}
+
+    built = once_for_all_workers(tmp_path_factory, "site_build", build)
     assert built["returncode"] == 0, built["stdout"][-2000:] + built["stderr"][-3000:]
     built["html"] = Path(built["out"]) / "html"
     return built

@@ -13,10 +13,8 @@ its results (a file lock in the session's shared temporary folder).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import shutil
 import socket
 import threading
@@ -29,6 +27,7 @@ import pytest
 from cs231n_utils import course, trusted
 from cs231n_utils.sandbox import Limits, bwrap_path
 
+from .conftest import once_for_all_workers
 from .corpus import svm_adversarial as corpus
 
 pytestmark = [pytest.mark.slow,
@@ -126,17 +125,12 @@ def grade_everything(base: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict:
-    own = tmp_path_factory.getbasetemp()
-    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
-    result = shared / "svm_adversarial.json"
-    with open(shared / "svm_adversarial.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker grades, the others wait here
-        if not result.is_file():
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("CS231N_DATASET", "digits")
-                data = grade_everything(Path(tmp_path_factory.mktemp("svm_adversarial")))
-            result.write_text(json.dumps(data))
-    return json.loads(result.read_text())
+    def grade(folder: Path) -> dict:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CS231N_DATASET", "digits")
+            return grade_everything(folder)
+
+    return once_for_all_workers(tmp_path_factory, "svm_adversarial", grade)
 
 
 def _param(entry: corpus.Entry):
