@@ -228,9 +228,9 @@ class SandboxClient:
         saved = self.deadline
         try:
             fn = self._callbacks[int(msg["id"])]
-            args, kwargs, *rest = decode(msg["value"], buffers, self._resolve)
-            if rest and self._calls:
-                _copy_back(*self._calls[-1], rest[0])
+            args, kwargs, sync = decode(msg["value"], buffers, self._resolve)
+            if self._calls:  # the call's arrays as the student's code has left them so far
+                _copy_back(*self._calls[-1], sync)
             result = fn(*args, **dict(kwargs))
             self._send({"op": "callback_result", "ok": True}, result)
         except SandboxFailure:
