@@ -137,18 +137,11 @@ def _is_code(source: str) -> bool:
     return any(ln.strip() and not ln.strip().startswith("#") for ln in source.splitlines())
 
 
-def _nbgrader_score(cell: NotebookNode, points: float) -> float:
-    """nbgrader's score of an executed test cell (``nbgrader.utils.determine_grade``)."""
-    for out in cell.get("outputs", []):
-        if out.output_type == "error" or (out.output_type == "stream" and out.name == "stderr"):
-            return 0.0
-        if out.output_type == "execute_result":
-            try:
-                value = float(out.get("data", {}).get("text/plain", ""))
-            except ValueError:
-                return points
-            return max(0.0, min(value, points))
-    return points
+def _nbgrader_score(cell: NotebookNode) -> float:
+    """nbgrader's own score of an executed test cell (an error or stderr output gives 0)."""
+    from nbgrader.utils import determine_grade
+
+    return float(determine_grade(cell)[0])
 
 
 def _error(cell: NotebookNode) -> NotebookNode | None:
@@ -246,7 +239,7 @@ def analyze(nb: NotebookNode, timeout: float = DEFAULT_TIMEOUT) -> list[TaskResu
 def _judge(cell: NotebookNode, result: TaskResult, answer_errors: dict[str, NotebookNode],
            cells_by_count: dict[int, NotebookNode], timeout: float) -> None:
     """Fill in the status, message and hint of one executed visible test cell."""
-    result.score = _nbgrader_score(cell, result.points)
+    result.score = _nbgrader_score(cell)
     error, stderr = _error(cell), _stderr(cell)
     if result.score >= result.points and error is None and not stderr:
         result.status = "passed"

@@ -151,15 +151,13 @@ def test_an_answer_cell_that_fails_is_named_as_the_cause():
 
 
 def test_scores_follow_nbgrader():
-    from nbgrader.utils import determine_grade
-
-    outputs = [[], [new_output("stream", name="stdout", text="ok")], [stderr("warning")],
-               [error("AssertionError", "no")],
-               [new_output("execute_result", data={"text/plain": "0.5"}, execution_count=1)],
-               [new_output("execute_result", data={"text/plain": "'text'"}, execution_count=1)]]
-    for outs in outputs:
-        cell = grade_cell("t", 2, outputs=outs)
-        assert selfcheck._nbgrader_score(cell, 2.0) == determine_grade(cell)[0], outs
+    # nothing, stdout, stderr (a warning), an error, a partial-credit value, a non-numeric value
+    cases = [([], 2.0), ([new_output("stream", name="stdout", text="ok")], 2.0), ([stderr("warning")], 0.0),
+             ([error("AssertionError", "no")], 0.0),
+             ([new_output("execute_result", data={"text/plain": "0.5"}, execution_count=1)], 0.5),
+             ([new_output("execute_result", data={"text/plain": "'text'"}, execution_count=1)], 2.0)]
+    for outs, expected in cases:
+        assert selfcheck._nbgrader_score(grade_cell("t", 2, outputs=outs)) == expected, outs
 
 
 def test_panel_shows_the_command_and_a_button_without_running_anything(monkeypatch, capsys):
