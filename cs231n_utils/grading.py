@@ -8,10 +8,13 @@ Nothing here knows the answer to a graded task: expected values live in the test
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import inspect
 import textwrap
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,22 +52,105 @@ def check_loss_output(out: Any, W: np.ndarray, name: str = "your function") -> t
     return float(loss), dW
 
 
+#: A comparison passes when the scale-aware error is at most this many units in the last place
+#: of the least precise floating-point array involved ...
+ULPS = 1000
+#: ... and never below this floor (float64 arithmetic in any summation order stays far under it).
+TOLERANCE_FLOOR = 1e-8
+#: Denominator floor of :func:`scaled_error`, so that two all-zero arrays compare as equal.
+TINY = 1e-30
+
+
+def scaled_error(actual: Any, expected: Any, scale: float | None = None) -> float:
+    """Scale-aware error: ``max|actual - expected| / max(max|actual|, max|expected|)``.
+
+    Unlike an entrywise relative error it does not blow up on entries that are nearly zero
+    (where two right summation orders legitimately differ by a few units of the array's
+    magnitude), and unlike an absolute error it does not depend on the units of the data.
+
+    Parameters
+    ----------
+    actual, expected : array_like of the same shape, or scalars
+    scale : float, optional
+        The magnitude to divide by instead of the arrays' own largest entries, e.g. the size
+        of the losses whose difference is compared.
+
+    Returns
+    -------
+    float
+        0 for equal inputs; about 1 when they differ as much as they are large; ``inf``
+        when either holds inf or nan (and they are not the same).
+    """
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    if a.shape != e.shape:
+        raise ValueError(f"scaled_error needs two arrays of the same shape, got {a.shape} and {e.shape}")
+    if a.size == 0:
+        return 0.0
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(e))):
+        same = np.array_equal(a, e, equal_nan=True)
+        return 0.0 if same else float("inf")
+    if scale is None:
+        scale = max(float(np.max(np.abs(a))), float(np.max(np.abs(e))))
+    return float(np.max(np.abs(a - e)) / max(abs(scale), TINY))
+
+
+def tolerance_for(*arrays: Any) -> float:
+    """The limit of :func:`scaled_error` for results computed from (or returned as) ``arrays``.
+
+    ``ULPS`` units in the last place of the least precise floating-point dtype among the
+    arrays, and at least ``TOLERANCE_FLOOR``: 1.2e-4 when anything is float32 (a student may
+    rightly compute in float32 when X is float32), 1e-8 when everything is float64. Why these:
+    two right implementations differ only by rounding, and a sum of N float32 terms in another
+    order moves by about sqrt(N) units of its magnitude (measured: at most a few 1e-6 on the
+    CIFAR-10 dev set, N = 500), while a real bug (a missing term, a wrong sign, a factor N, a
+    forgotten 2 in the regularization gradient) changes the result by 1e-3 or more of its
+    magnitude. The tests' inputs are chosen so that every bug they look for is far above it.
+    """
+    eps = 0.0
+    for arr in arrays:
+        dtype = getattr(arr, "dtype", None)
+        if dtype is None and isinstance(arr, np.floating):
+            dtype = arr.dtype
+        if dtype is not None and np.issubdtype(dtype, np.floating):
+            eps = max(eps, float(np.finfo(dtype).eps))
+    return max(TOLERANCE_FLOOR, ULPS * eps)
+
+
 def assert_close(
     actual: Any,
     expected: Any,
     what: str,
-    rtol: float = 1e-6,
-    atol: float = 1e-8,
+    tol: float | None = None,
     hint: str = "",
-) -> None:
-    """Assert ``actual`` equals ``expected`` within tolerance, saying by how much it does not."""
-    actual_arr = np.asarray(actual, dtype=np.float64)
-    expected_arr = np.asarray(expected, dtype=np.float64)
+    scale: float | None = None,
+    inputs: tuple[Any, ...] = (),
+) -> float:
+    """Assert that ``actual`` equals ``expected`` up to rounding, saying by how much it does not.
+
+    The comparison is :func:`scaled_error` (relative to the arrays' largest entry, or to
+    ``scale``) against ``tol``, by default :func:`tolerance_for` the two values and the
+    ``inputs`` they were computed from (so float32 data gets a float32 limit).
+
+    Returns
+    -------
+    float
+        The scaled error, for a caller that reports it.
+    """
+    actual_arr = np.asarray(actual)
+    expected_arr = np.asarray(expected)
     if actual_arr.shape != expected_arr.shape:
         raise AssertionError(f"{what}: expected shape {expected_arr.shape}, got {actual_arr.shape}")
-    if np.allclose(actual_arr, expected_arr, rtol=rtol, atol=atol):
-        return
+    if not (np.issubdtype(actual_arr.dtype, np.number) or actual_arr.dtype == bool):
+        raise AssertionError(f"{what}: expected numbers, got {actual_arr.dtype} values")
+    limit = tolerance_for(actual_arr, expected_arr, *inputs) if tol is None else tol
+    actual_arr = actual_arr.astype(np.float64)
+    expected_arr = expected_arr.astype(np.float64)
+    error = scaled_error(actual_arr, expected_arr, scale)
+    if error <= limit:
+        return error
     diff = np.abs(actual_arr - expected_arr)
+    diff = np.where(np.isnan(diff), np.inf, diff)
     if actual_arr.ndim == 0:
         detail = f"expected {float(expected_arr):.6g}, got {float(actual_arr):.6g}"
     else:
@@ -73,7 +159,10 @@ def assert_close(
             f"largest difference {diff[worst]:.3g} at index {tuple(int(i) for i in worst)} "
             f"(expected {expected_arr[worst]:.6g}, got {actual_arr[worst]:.6g})"
         )
-    raise AssertionError(f"{what}: {detail}" + (f". {hint}" if hint else ""))
+    raise AssertionError(
+        f"{what}: {detail}; that is {error:.2g} of the values' size, above the rounding limit "
+        f"{limit:.1g}" + (f". {hint}" if hint else "")
+    )
 
 
 def check_gradient_numerically(
@@ -89,23 +178,29 @@ def check_gradient_numerically(
 ) -> float:
     """Compare ``loss_fn``'s analytic gradient with centered differences at random entries.
 
-    Returns the largest relative error; raises ``AssertionError`` when it exceeds ``tol``.
-    Use float64 inputs and a W away from hinge kinks for a tight check.
+    The error is scale-aware: the largest ``|numerical - analytic|`` over the checked entries,
+    divided by the gradient's magnitude (the largest entry of ``dW`` or of the numerical
+    values), so that an entry that is nearly zero cannot fail a right gradient. Returns that
+    error; raises ``AssertionError`` when it exceeds ``tol``. Use float64 inputs and a W away
+    from hinge kinks for a tight check.
     """
     name = name or getattr(loss_fn, "__name__", "the loss function")
     W = np.array(W, dtype=np.float64)
     _, dW = check_loss_output(loss_fn(W.copy(), X, y, reg), W, name)
     result = grad_check_sparse(lambda w: loss_fn(w, X, y, reg)[0], W, dW, num_checks, rng=rng)
-    if not result.passed(tol):
-        worst = int(np.argmax(result.rel_errors))
+    scale = max(float(np.max(np.abs(dW))), float(np.max(np.abs(result.numerical))), TINY)
+    errors = np.abs(result.numerical - result.analytic) / scale
+    error = float(np.max(errors))
+    if not error <= tol:
+        worst = int(np.argmax(errors))
         raise AssertionError(
             f"the gradient of {name} (reg={reg}) disagrees with the numerical gradient: "
             f"at W{result.indices[worst]} the numerical value is {result.numerical[worst]:.6g} "
-            f"but dW says {result.analytic[worst]:.6g} (relative error {result.max_rel_error:.2e}, "
-            f"tolerance {tol:.0e})"
+            f"but dW says {result.analytic[worst]:.6g} (error {error:.2e} of the gradient's size "
+            f"{scale:.3g}, tolerance {tol:.0e})"
             + (" — the regularization part of dW looks wrong" if reg else "")
         )
-    return result.max_rel_error
+    return error
 
 
 def assert_inputs_unchanged(fn: Callable[..., Any], *args: Any, name: str | None = None) -> Any:
@@ -193,3 +288,140 @@ def assert_no_python_loops(fn: Callable[..., Any]) -> None:
             f"{fn.__name__} must be fully vectorized, but it contains: {', '.join(loops)}. "
             "Use array operations over all examples at once instead."
         )
+
+
+# -- partial credit -----------------------------------------------------------------------------
+
+#: Warnings that are reported but cost nothing (they come from libraries, not from the maths).
+HARMLESS_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
+@dataclass
+class Requirement:
+    """One named requirement of a test cell and how it went."""
+
+    what: str  #: the requirement, as a student reads it ("the gradient", "no Python loops")
+    points: float  #: its share of the cell's points
+    passed: bool = False
+    message: str = ""  #: why it failed, and how to fix it ("" when passed)
+
+
+class Rubric:
+    """A test cell's points split over named requirements, scored with nbgrader's partial credit.
+
+    nbgrader scores a test cell whose last expression is a number by that number (between 0
+    and the cell's points); an error, or anything written to stderr, scores 0. A cell that
+    checks several requirements with one ``assert`` after another is therefore all-or-nothing:
+    one defect costs every point. With a rubric, each requirement is checked in its own block,
+    and a failed block loses only its share::
+
+        rubric = Rubric("svm_loss_naive", points=2)
+        with rubric.requirement("the worked example: mean hinge loss 5.27", 1):
+            ...asserts...
+        with rubric.requirement("regularization: reg * sum(W*W), gradient 2 * reg * W", 1):
+            ...asserts...
+        rubric.score()  # the cell's last line: its value is the cell's points
+
+    In a block, an ``AssertionError`` (or any exception the student's code raises, say an
+    ``IndexError``) fails that requirement, and so does a warning (say overflow in ``exp``),
+    which would otherwise reach stderr and cost the whole cell. Each failure is printed at
+    once, on stdout, as ``FAILED <requirement> (-<points>): <message>``; :meth:`score` prints
+    the summary and returns the points earned. Blocks must not depend on each other: each one
+    computes what it needs itself.
+
+    The same outputs are scored the same way by plain ``nbgrader autograde``, by the kit's
+    sandboxed grader and by the self-check.
+    """
+
+    def __init__(self, name: str, points: float):
+        self.name = name
+        self.points = float(points)
+        self.requirements: list[Requirement] = []
+
+    @contextlib.contextmanager
+    def requirement(self, what: str, points: float) -> Iterator[Requirement]:
+        """Check one requirement in a ``with`` block; failing it loses ``points``."""
+        req = Requirement(what, float(points))
+        self.requirements.append(req)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield req
+            except Exception as exc:  # noqa: BLE001 (a failed requirement is an outcome)
+                if getattr(exc, "stops_grading", False):  # the grader's own failure: not ours to judge
+                    raise
+                req.message = _describe(exc)
+            else:
+                req.passed = True
+        notes = []
+        for w in caught:
+            text = f"{w.category.__name__}: {w.message}"
+            if issubclass(w.category, HARMLESS_WARNINGS):
+                notes.append(text)
+            elif req.passed:
+                req.passed = False
+                req.message = (f"it works but warns ({text}); a warning means a number overflowed "
+                               "or was 0/0 on the way: compute so that nothing overflows")
+        for text in notes:
+            print(f"note ({self.name}): {text}")
+        if not req.passed:
+            print(f"FAILED {what} (-{req.points:g}): {req.message}")
+
+    @property
+    def earned(self) -> float:
+        """Points of the requirements passed so far."""
+        return sum(r.points for r in self.requirements if r.passed)
+
+    def score(self) -> float:
+        """Print the summary and return the points earned (the test cell's last expression)."""
+        total = sum(r.points for r in self.requirements)
+        if abs(total - self.points) > 1e-9:
+            raise ValueError(f"the requirements of {self.name} share {total:g} points, "
+                             f"but the cell is worth {self.points:g}")
+        earned = round(self.earned, 6)
+        failed = [r.what for r in self.requirements if not r.passed]
+        print(f"{self.name}: {earned:g} of {self.points:g} points"
+              + (f"; failed: {'; '.join(failed)}" if failed else ": every requirement passes"))
+        return float(earned)
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception raised in a requirement, as one line for the student."""
+    text = str(exc).strip()
+    if isinstance(exc, AssertionError):
+        return text or "an assertion failed"
+    name = getattr(exc, "ename", None) or type(exc).__name__  # a sandboxed call's error keeps its name
+    evalue = getattr(exc, "evalue", None)
+    text = str(evalue).strip() if evalue is not None else text
+    if name == "NotImplementedError":
+        return "not attempted yet: the function still raises NotImplementedError"
+    return f"your code raised {name}: {text}"[:600]
+
+
+def cell_score(outputs: list[Any], points: float) -> float:
+    """The points nbgrader gives an executed test cell with these outputs.
+
+    nbgrader's rule (``nbgrader.utils.determine_grade``, kept here so that the self-check
+    works where nbgrader is not installed; tests/test_grading.py checks both agree): the
+    first output that is an error or stderr text scores 0; the first ``execute_result``
+    whose ``text/plain`` is one number between 0 and ``points`` scores that number; anything
+    else (no output, stdout only, a result that is not a number) scores full marks.
+    """
+    for out in outputs:
+        kind = out.get("output_type")
+        if kind == "error" or (kind == "stream" and out.get("name") == "stderr"):
+            return 0.0
+        if kind == "execute_result":
+            text = out.get("data", {}).get("text/plain", "")
+            if isinstance(text, list):
+                if len(text) != 1:
+                    return float(points)
+                text = text[0]
+            try:
+                value = float(text)
+            except (TypeError, ValueError):
+                return float(points)
+            if value > points:
+                raise ValueError(f"partial credit {value:g} is more than the cell's {points:g} points")
+            return value if value >= 0 else float(points)
+    return float(points)

@@ -27,6 +27,9 @@ from .bridge import BridgeError, RemoteRef, decode, encode, read_message, write_
 class SandboxFailure(RuntimeError):
     """The sandboxed process died, timed out or broke the protocol: a human should look."""
 
+    #: A test's :class:`~cs231n_utils.grading.Rubric` lets this through instead of scoring it.
+    stops_grading = True
+
     def __init__(self, kind: str, message: str):
         super().__init__(message)
         self.kind = kind  # "timeout", "died" or "protocol"

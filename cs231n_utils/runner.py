@@ -32,6 +32,7 @@ import nbformat
 import numpy as np
 from nbformat import NotebookNode
 
+from .grading import cell_score
 from .remote import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
 from .sandbox import Limits
 from .submissions import nbgrader_meta
@@ -48,6 +49,7 @@ class CellOutcome:
     points: float
     passed: bool
     message: str = ""
+    score: float = 0.0  #: points earned: ``points`` when passed, a share with partial credit
 
 
 @dataclass
@@ -62,7 +64,7 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
-        return sum(t.points for t in self.tests if t.passed)
+        return sum(t.score for t in self.tests)
 
     @property
     def max_score(self) -> float:
@@ -285,6 +287,21 @@ def _error(ename: str, evalue: str, tb: str = "") -> NotebookNode:
                                   traceback=lines + [f"{ename}: {evalue}"])
 
 
+def _split_last_expression(source: str, index: int) -> tuple[Any, Any]:
+    """``source`` compiled as (statements, final expression or None), as IPython runs a cell."""
+    tree = ast.parse(source, f"<cell {index}>")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = compile(ast.Expression(tree.body.pop().value), f"<cell {index}>", "eval")
+    return compile(tree, f"<cell {index}>", "exec"), last
+
+
+def _rubric_failures(outputs: list[NotebookNode]) -> str:
+    """The ``FAILED ...`` lines a :class:`~cs231n_utils.grading.Rubric` printed, as one message."""
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    return " | ".join(line[len("FAILED "):] for line in text.splitlines() if line.startswith("FAILED "))
+
+
 def _cap(text: str) -> str:
     return text if len(text) <= OUTPUT_CAP else text[:OUTPUT_CAP] + "\n[... output truncated]\n"
 
@@ -325,8 +342,16 @@ class NotebookRunner:
             meta = nbgrader_meta(cell)
             is_test = bool(meta.get("grade")) and not meta.get("solution")
             if is_test:
+                points = float(meta.get("points", 0))
                 ok, message = self.run_local(cell, index)
-                outcomes.append(CellOutcome(meta["grade_id"], float(meta.get("points", 0)), ok, message))
+                try:
+                    score = cell_score(cell.outputs, points)
+                except ValueError as exc:  # the test's own result is out of range
+                    score, message = 0.0, str(exc)
+                if ok and score < points:
+                    message = message or _rubric_failures(cell.outputs)
+                outcomes.append(CellOutcome(meta["grade_id"], points, ok and score >= points, message,
+                                            score if ok else 0.0))
                 continue
             if SETUP_TAG in cell.get("metadata", {}).get("tags", []):
                 self.run_local(cell, index)
@@ -381,13 +406,19 @@ class NotebookRunner:
 
     def run_local(self, cell: NotebookNode, index: int) -> tuple[bool, str]:
         out, err = io.StringIO(), io.StringIO()
-        ok, message, error_output = True, "", None
+        ok, message, error_output, result_output = True, "", None, None
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 self._import_remote_names(cell.source)
                 np.random.seed(index)  # noqa: NPY002 (tests that use the legacy global RNG)
-                code = compile(to_python(cell.source), f"<cell {index}>", "exec")
-                exec(code, self.local)  # noqa: S102 (instructor's test code, in this process)
+                body, last = _split_last_expression(to_python(cell.source), index)
+                exec(body, self.local)  # noqa: S102 (instructor's test code, in this process)
+                if last is not None:  # as a kernel does: the value of a final expression is the result
+                    value = eval(last, self.local)  # noqa: S307
+                    if value is not None:
+                        result_output = nbformat.v4.new_output(
+                            "execute_result", data={"text/plain": clean_text(repr(value))},
+                            execution_count=None)
         except SandboxFailure as exc:
             self.failure = self.failure or f"{exc.kind}: {exc}"
             ok, message = False, f"the submission's process stopped ({exc.kind}): {exc}"
@@ -408,6 +439,8 @@ class NotebookRunner:
                 ok, message = False, "the test wrote to stderr: " + err.getvalue().strip()[:300]
         if error_output is not None:
             outputs.append(error_output)
+        elif result_output is not None:
+            outputs.append(result_output)
         cell.outputs = outputs
         return ok, message
 

@@ -239,7 +239,8 @@ def format_report(rows: list[StudentReport], assignment: str) -> str:
     lines = [f"# {assignment}: class report", "", describe_isolation(), "",
              "| student | score | review | tests that lost points | flags |", "|---|---|---|---|---|"]
     for r in rows:
-        lost = "; ".join(f"{t['grade_id']}: {t['message'][:120]}" for t in r.tests if not t["passed"])
+        lost = "; ".join(f"{t['grade_id']} ({t.get('score', 0):g}/{t['points']:g}): {t['message'][:200]}"
+                         for t in r.tests if not t["passed"])
         lines.append(f"| {r.student} | {r.score:g} / {r.max_score:g} | {'YES' if r.needs_review else ''} "
                      f"| {lost.replace('|', '/') or 'none'} | {'; '.join(r.flags).replace('|', '/')} |")
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ import contextlib
 import os
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cs231n_utils import course, trusted
@@ -29,17 +29,59 @@ class Entry:
     """One wrong implementation: what the mistake is, the cells it replaces, the tests that must catch it."""
 
     name: str  #: also the student id of its submission
-    mistake: str  #: the mistake, in a sentence a student would recognise
+    mistake: str  #: the mistake (or, for a right entry, the style), as a student would say it
     overrides: Mapping[str, str]  #: answer cell grade_id -> full replacement source
-    must_fail: frozenset[str]  #: test cell grade_ids that must lose points
+    must_fail: frozenset[str] = frozenset()  #: test cell grade_ids that must lose points
     gap: str = ""  #: non-empty when the notebook's tests are known not to catch it (xfail reason)
+    keeps: frozenset[str] = frozenset()  #: test cell grade_ids that must keep full marks
+    #: test cell grade_id -> exactly the points it must lose (a defect in one requirement)
+    exact_loss: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "must_fail", frozenset(self.must_fail))
+        object.__setattr__(self, "must_fail", frozenset(self.must_fail) | frozenset(self.exact_loss))
+        object.__setattr__(self, "keeps", frozenset(self.keeps))
         if not self.overrides:
             raise ValueError(f"catalog entry {self.name!r} replaces no answer cell")
-        if not self.must_fail and not self.gap:
-            raise ValueError(f"catalog entry {self.name!r} names no test that must catch it")
+        if not self.must_fail and not self.keeps and not self.gap:
+            raise ValueError(f"catalog entry {self.name!r} names no test that must catch or keep it")
+        if self.must_fail & self.keeps:
+            both = sorted(self.must_fail & self.keeps)
+            raise ValueError(f"catalog entry {self.name!r} must both fail and keep {both}")
+
+    @property
+    def right(self) -> bool:
+        """A right implementation: it must lose nothing."""
+        return not self.must_fail and not self.gap
+
+
+def bundle(entries: Iterable[Entry], prefix: str = "right") -> list[Entry]:
+    """Right entries combined into as few submissions as their answer cells allow.
+
+    Right entries lose no points, and a function's points depend on that function only, so
+    right implementations of *different* answer cells can share one submission: each bundle
+    takes at most one entry per answer cell. A bundle keeps every test its entries keep.
+    Returns the bundles, named ``<prefix>_01``, ``<prefix>_02``, ...; :func:`members` maps back.
+    """
+    bundles: list[list[Entry]] = []
+    for entry in entries:
+        if not entry.right:
+            raise ValueError(f"only right entries can be bundled, not {entry.name!r}")
+        home = next((b for b in bundles if not any(set(e.overrides) & set(entry.overrides) for e in b)), None)
+        if home is None:
+            bundles.append([entry])
+        else:
+            home.append(entry)
+    out = []
+    for i, members_ in enumerate(bundles, 1):
+        out.append(Entry(name=f"{prefix}_{i:02d}", mistake=" + ".join(e.name for e in members_),
+                         overrides={k: v for e in members_ for k, v in e.overrides.items()},
+                         keeps=frozenset().union(*(e.keeps for e in members_))))
+    return out
+
+
+def members(bundles: Iterable[Entry]) -> dict[str, str]:
+    """Right entry name -> the name of the bundle that holds it."""
+    return {name: b.name for b in bundles for name in b.mistake.split(" + ")}
 
 
 class GradedCatalog(dict[str, trusted.StudentReport]):
@@ -54,8 +96,16 @@ class GradedCatalog(dict[str, trusted.StudentReport]):
         self.env = dict(env)  #: the environment variables they were graded with
 
     def lost(self, name: str) -> dict[str, float]:
-        """Test grade_id -> points lost, for the tests of ``name`` that failed."""
-        return {t["grade_id"]: t["points"] for t in self[name].tests if not t["passed"]}
+        """Test grade_id -> points lost, for the tests of ``name`` that did not earn full marks."""
+        return {t["grade_id"]: t["points"] - t["score"] for t in self[name].tests if not t["passed"]}
+
+    def scores(self, name: str) -> dict[str, float]:
+        """Test grade_id -> points earned, as the trusted grader decided."""
+        return {t["grade_id"]: float(t["score"]) for t in self[name].tests}
+
+    def messages(self, name: str) -> dict[str, str]:
+        """Test grade_id -> the message of a test that lost points."""
+        return {t["grade_id"]: t["message"] for t in self[name].tests if not t["passed"]}
 
     def verdicts(self, name: str) -> dict[str, bool]:
         """Test grade_id -> passed, as the trusted grader decided."""
@@ -76,6 +126,17 @@ class GradedCatalog(dict[str, trusted.StudentReport]):
             course.autograde(dest, self.assignment)
         book = {row.student: row for row in course.grade_table(dest, self.assignment)}
         return {s: {gid: score == top for gid, (score, top) in book[s].cells.items()} for s in students}
+
+    def nbgrader_scores(self, students: Iterable[str], dest: Path) -> dict[str, dict[str, float]]:
+        """Like :meth:`nbgrader_verdicts`, but test grade_id -> points nbgrader gave."""
+        dest = make_course(self.assignment, Path(dest))
+        students = list(students)
+        for student in students:
+            shutil.copytree(self.root / "submitted" / student, dest / "submitted" / student)
+        with _env(**self.env, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"):
+            course.autograde(dest, self.assignment)
+        book = {row.student: row for row in course.grade_table(dest, self.assignment)}
+        return {s: {gid: float(score) for gid, (score, _top) in book[s].cells.items()} for s in students}
 
 
 @contextlib.contextmanager
