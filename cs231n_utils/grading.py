@@ -339,9 +339,20 @@ class Rubric:
         self.requirements: list[Requirement] = []
 
     @contextlib.contextmanager
-    def requirement(self, what: str, points: float) -> Iterator[Requirement]:
-        """Check one requirement in a ``with`` block; failing it loses ``points``."""
+    def requirement(self, what: str, points: float,
+                    requires: str | tuple[str, ...] = ()) -> Iterator[Requirement]:
+        """Check one requirement in a ``with`` block; failing it loses ``points``.
+
+        ``requires`` names earlier requirements of this rubric without which this one earns
+        nothing, so that a stub cannot collect points: "inputs unchanged" or "no Python loops"
+        count only for a function whose values are right. The block still runs and reports.
+        """
         req = Requirement(what, float(points))
+        known = {r.what: r for r in self.requirements}
+        needed = (requires,) if isinstance(requires, str) else tuple(requires)
+        unknown = [n for n in needed if n not in known]
+        if unknown:
+            raise ValueError(f"{what!r} requires {unknown}, not earlier requirements of {self.name}")
         self.requirements.append(req)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -364,6 +375,11 @@ class Rubric:
                                "or was 0/0 on the way: compute so that nothing overflows")
         for text in notes:
             print(f"note ({self.name}): {text}")
+        missing = [n for n in needed if not known[n].passed]
+        if req.passed and missing:
+            req.passed = False
+            req.message = (f"this part passes, but it counts only once '{missing[0]}' passes "
+                           "(a function that does not compute the right values earns nothing for it)")
         if not req.passed:
             print(f"FAILED {what} (-{req.points:g}): {req.message}")
 
@@ -425,3 +441,48 @@ def cell_score(outputs: list[Any], points: float) -> float:
                 raise ValueError(f"partial credit {value:g} is more than the cell's {points:g} points")
             return value if value >= 0 else float(points)
     return float(points)
+
+
+def compare_implementations(
+    loss_fns: dict[str, Callable[..., tuple[float, np.ndarray]]],
+    W: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    reg: float,
+    num_checks: int = 10,
+    rng: np.random.Generator | int | None = 0,
+) -> str:
+    """Compare several implementations of one loss, and each with the numerical gradient.
+
+    For the student's own check (not graded): when a naive and a vectorized version disagree,
+    it says which one is off, judged by centred differences of its own loss, instead of
+    leaving the student to guess. Use float64 ``W``.
+
+    Returns
+    -------
+    str
+        One line per implementation (its loss and how far its gradient is from its own
+        numerical gradient), then one line per pair (how far apart they are).
+    """
+    W = np.asarray(W, dtype=np.float64)
+    results = {}
+    lines = []
+    for name, fn in loss_fns.items():
+        try:
+            loss, dW = check_loss_output(fn(W.copy(), X, y, reg), W, name)
+            error = check_gradient_numerically(fn, W, X, y, reg, num_checks=num_checks, rng=rng, tol=np.inf)
+        except Exception as exc:  # noqa: BLE001 (reported to the student)
+            lines.append(f"{name}: cannot be checked ({_describe(exc)})")
+            continue
+        results[name] = (loss, dW)
+        verdict = "agrees with" if error <= 1e-5 else "DISAGREES with"
+        lines.append(f"{name}: loss {loss:.6g}; its gradient {verdict} the numerical gradient "
+                     f"(error {error:.1e} of its size)")
+    names = list(results)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            (la, ga), (lb, gb) = results[a], results[b]
+            limit = tolerance_for(X, W, ga, gb)
+            lines.append(f"{a} vs {b}: loss {scaled_error(la, lb):.1e}, gradient {scaled_error(ga, gb):.1e} "
+                         f"apart (relative to their size; rounding alone stays below {limit:.0e})")
+    return "\n".join(lines)
