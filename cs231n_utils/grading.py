@@ -125,17 +125,13 @@ def assert_close(
     hint: str = "",
     scale: float | None = None,
     inputs: tuple[Any, ...] = (),
-) -> float:
+) -> None:
     """Assert that ``actual`` equals ``expected`` up to rounding, saying by how much it does not.
 
     The comparison is :func:`scaled_error` (relative to the arrays' largest entry, or to
     ``scale``) against ``tol``, by default :func:`tolerance_for` the two values and the
-    ``inputs`` they were computed from (so float32 data gets a float32 limit).
-
-    Returns
-    -------
-    float
-        The scaled error, for a caller that reports it.
+    ``inputs`` they were computed from (so float32 data gets a float32 limit). Returns None,
+    so that a test cell ending with it is not scored by its value (nbgrader's partial credit).
     """
     actual_arr = np.asarray(actual)
     expected_arr = np.asarray(expected)
@@ -148,7 +144,7 @@ def assert_close(
     expected_arr = expected_arr.astype(np.float64)
     error = scaled_error(actual_arr, expected_arr, scale)
     if error <= limit:
-        return error
+        return
     diff = np.abs(actual_arr - expected_arr)
     diff = np.where(np.isnan(diff), np.inf, diff)
     if actual_arr.ndim == 0:
@@ -165,6 +161,40 @@ def assert_close(
     )
 
 
+def numerical_gradient_error(
+    loss_fn: Callable[..., tuple[float, np.ndarray]],
+    W: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    reg: float,
+    num_checks: int = 10,
+    rng: np.random.Generator | int | None = 0,
+    name: str | None = None,
+) -> tuple[float, str]:
+    """How far ``loss_fn``'s analytic gradient is from centred differences at random entries.
+
+    The error is scale-aware: the largest ``|numerical - analytic|`` over the checked entries,
+    divided by the gradient's magnitude (the largest entry of ``dW`` or of the numerical
+    values), so that an entry that is nearly zero cannot fail a right gradient.
+
+    Returns
+    -------
+    error : float
+    worst : str
+        The worst entry, described for a message.
+    """
+    name = name or getattr(loss_fn, "__name__", "the loss function")
+    W = np.array(W, dtype=np.float64)
+    _, dW = check_loss_output(loss_fn(W.copy(), X, y, reg), W, name)
+    result = grad_check_sparse(lambda w: loss_fn(w, X, y, reg)[0], W, dW, num_checks, rng=rng)
+    scale = max(float(np.max(np.abs(dW))), float(np.max(np.abs(result.numerical))), TINY)
+    errors = np.abs(result.numerical - result.analytic) / scale
+    worst = int(np.argmax(errors))
+    where = (f"at W{result.indices[worst]} the numerical value is {result.numerical[worst]:.6g} "
+             f"but dW says {result.analytic[worst]:.6g} (the gradient's size is {scale:.3g})")
+    return float(np.max(errors)), where
+
+
 def check_gradient_numerically(
     loss_fn: Callable[..., tuple[float, np.ndarray]],
     W: np.ndarray,
@@ -175,32 +205,20 @@ def check_gradient_numerically(
     tol: float = 1e-5,
     rng: np.random.Generator | int | None = 0,
     name: str | None = None,
-) -> float:
-    """Compare ``loss_fn``'s analytic gradient with centered differences at random entries.
+) -> None:
+    """Assert that ``loss_fn``'s analytic gradient agrees with centred differences.
 
-    The error is scale-aware: the largest ``|numerical - analytic|`` over the checked entries,
-    divided by the gradient's magnitude (the largest entry of ``dW`` or of the numerical
-    values), so that an entry that is nearly zero cannot fail a right gradient. Returns that
-    error; raises ``AssertionError`` when it exceeds ``tol``. Use float64 inputs and a W away
-    from hinge kinks for a tight check.
+    Raises ``AssertionError`` when :func:`numerical_gradient_error` exceeds ``tol``. Use
+    float64 inputs and a W away from hinge kinks for a tight check.
     """
     name = name or getattr(loss_fn, "__name__", "the loss function")
-    W = np.array(W, dtype=np.float64)
-    _, dW = check_loss_output(loss_fn(W.copy(), X, y, reg), W, name)
-    result = grad_check_sparse(lambda w: loss_fn(w, X, y, reg)[0], W, dW, num_checks, rng=rng)
-    scale = max(float(np.max(np.abs(dW))), float(np.max(np.abs(result.numerical))), TINY)
-    errors = np.abs(result.numerical - result.analytic) / scale
-    error = float(np.max(errors))
+    error, where = numerical_gradient_error(loss_fn, W, X, y, reg, num_checks, rng, name)
     if not error <= tol:
-        worst = int(np.argmax(errors))
         raise AssertionError(
-            f"the gradient of {name} (reg={reg}) disagrees with the numerical gradient: "
-            f"at W{result.indices[worst]} the numerical value is {result.numerical[worst]:.6g} "
-            f"but dW says {result.analytic[worst]:.6g} (error {error:.2e} of the gradient's size "
-            f"{scale:.3g}, tolerance {tol:.0e})"
+            f"the gradient of {name} (reg={reg}) disagrees with the numerical gradient: {where}; "
+            f"error {error:.2e} of the gradient's size, tolerance {tol:.0e}"
             + (" — the regularization part of dW looks wrong" if reg else "")
         )
-    return error
 
 
 def assert_inputs_unchanged(fn: Callable[..., Any], *args: Any, name: str | None = None) -> Any:
@@ -470,7 +488,7 @@ def compare_implementations(
     for name, fn in loss_fns.items():
         try:
             loss, dW = check_loss_output(fn(W.copy(), X, y, reg), W, name)
-            error = check_gradient_numerically(fn, W, X, y, reg, num_checks=num_checks, rng=rng, tol=np.inf)
+            error, _ = numerical_gradient_error(fn, W, X, y, reg, num_checks=num_checks, rng=rng, name=name)
         except Exception as exc:  # noqa: BLE001 (reported to the student)
             lines.append(f"{name}: cannot be checked ({_describe(exc)})")
             continue

@@ -14,6 +14,7 @@ import select
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,13 @@ import numpy as np
 
 from . import sandbox
 from .bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
+
+#: Warning classes a sandboxed call may report by name (any other arrives as a UserWarning).
+WARNING_TYPES: dict[str, type[Warning]] = {
+    cls.__name__: cls for cls in (Warning, UserWarning, RuntimeWarning, DeprecationWarning,
+                                  PendingDeprecationWarning, FutureWarning, SyntaxWarning,
+                                  ImportWarning, UnicodeWarning, BytesWarning, ResourceWarning)}
+WARNING_TYPES.update({"ComplexWarning": RuntimeWarning, "VisibleDeprecationWarning": UserWarning})
 
 
 class SandboxFailure(RuntimeError):
@@ -144,6 +152,7 @@ class SandboxClient:
         self.failure: SandboxFailure | None = None
         self.deadline = 0.0
         self._callbacks: dict[int, Callable[..., Any]] = {}
+        self._warning_registry: dict[Any, Any] = {}
         self._ids = itertools.count(1)
         self._seed = itertools.count(1)
         self._calls: list[tuple[tuple, dict]] = []  # arguments of the calls in progress
@@ -273,6 +282,7 @@ class SandboxClient:
             sys.stdout.write(reply["stdout"])
         if reply.get("stderr"):
             sys.stderr.write(reply["stderr"])
+        self._warn(reply.get("warnings"))
         if not reply.get("ok"):
             raise remote_error(reply.get("ename", "Error"), reply.get("evalue", ""),
                                reply.get("traceback", ""))
@@ -282,6 +292,24 @@ class SandboxClient:
         except (TypeError, ValueError) as exc:
             raise remote_error("TypeError", f"the submission returned an unreadable value: {exc}") from None
         return result
+
+    def _warn(self, caught: Any) -> None:
+        """Issue the warnings of a sandboxed call here, as if the call had run in this process.
+
+        The grader's filters decide what happens to them: a test's
+        :class:`~cs231n_utils.grading.Rubric` records them, otherwise each is shown once per
+        line on stderr (which, as in nbgrader, fails the test cell).
+        """
+        if not isinstance(caught, list):
+            return
+        for item in caught[:20]:
+            try:
+                name, message, lineno = str(item[0]), clean_text(str(item[1])), int(item[2])
+            except (TypeError, ValueError, IndexError):
+                continue
+            category = WARNING_TYPES.get(name, UserWarning)
+            warnings.warn_explicit(message, category, "<submission>", lineno, module="submission",
+                                   registry=self._warning_registry)
 
     def close(self) -> None:
         """Stop the sandboxed process (idempotent)."""

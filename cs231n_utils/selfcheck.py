@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from .grading import cell_score
 from .submissions import nbgrader_meta
 
 #: Set in the kernel a self-check starts, so that the notebook's panel stays inert there.
@@ -137,11 +138,22 @@ def _is_code(source: str) -> bool:
     return any(ln.strip() and not ln.strip().startswith("#") for ln in source.splitlines())
 
 
-def _nbgrader_score(cell: NotebookNode) -> float:
-    """nbgrader's own score of an executed test cell (an error or stderr output gives 0)."""
-    from nbgrader.utils import determine_grade
+def _nbgrader_score(cell: NotebookNode, points: float) -> float:
+    """nbgrader's score of an executed test cell (an error or stderr output gives 0).
 
-    return float(determine_grade(cell)[0])
+    :func:`~cs231n_utils.grading.cell_score` follows nbgrader's rule without importing
+    nbgrader, which a hosted notebook's install leaves out.
+    """
+    try:
+        return cell_score(cell.get("outputs", []), points)
+    except ValueError:  # a result above the cell's points: nbgrader refuses it
+        return 0.0
+
+
+def _failed_requirements(cell: NotebookNode) -> str:
+    """The requirements a test cell's :class:`~cs231n_utils.grading.Rubric` reported failed."""
+    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+    return "; ".join(line[len("FAILED "):] for line in text.splitlines() if line.startswith("FAILED "))
 
 
 def _error(cell: NotebookNode) -> NotebookNode | None:
@@ -239,7 +251,7 @@ def analyze(nb: NotebookNode, timeout: float = DEFAULT_TIMEOUT) -> list[TaskResu
 def _judge(cell: NotebookNode, result: TaskResult, answer_errors: dict[str, NotebookNode],
            cells_by_count: dict[int, NotebookNode], timeout: float) -> None:
     """Fill in the status, message and hint of one executed visible test cell."""
-    result.score = _nbgrader_score(cell)
+    result.score = _nbgrader_score(cell, result.points)
     error, stderr = _error(cell), _stderr(cell)
     if result.score >= result.points and error is None and not stderr:
         result.status = "passed"
@@ -254,6 +266,9 @@ def _judge(cell: NotebookNode, result: TaskResult, answer_errors: dict[str, Note
         return
     if error is None:
         result.status = "partial"
+        result.message = _failed_requirements(cell)
+        if result.score == 0 and "not attempted yet" in result.message:
+            result.status = "not attempted"
         return
     ename, evalue = error.ename, error.evalue.strip()
     where = _where(error, cells_by_count)

@@ -15,11 +15,15 @@ import os
 import random
 import sys
 import traceback
+import warnings
 from typing import Any
 
 import numpy as np
 
 from .bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
+
+#: Warnings of one call sent back to the grader (the rest are dropped).
+MAX_WARNINGS = 20
 
 OUTPUT_CAP = 64 * 1024
 #: Arguments larger than this are not synchronised with the grader before a callback.
@@ -166,7 +170,11 @@ class Worker:
         self.reseed(header.get("seed"))
         synced: set = set()
         self.active.append((args, kwargs, digests, synced))
-        with self.captured() as (out, err), np.errstate(**_errstate(header.get("errstate"))):
+        with (self.captured() as (out, err), np.errstate(**_errstate(header.get("errstate"))),
+              warnings.catch_warnings(record=True) as caught):
+            # Every warning goes back to the grader, which issues it again under its own filters
+            # (a test's Rubric records it; elsewhere it reaches stderr, as in one process).
+            warnings.simplefilter("always")
             try:
                 result = fn(*args, **kwargs)
                 failure = None
@@ -175,7 +183,9 @@ class Worker:
                 tb = traceback.format_exc(limit=-8)
             finally:
                 self.active.pop()
-        reply: dict = {"op": "done", "stdout": out.text(), "stderr": err.text()}
+        reply: dict = {"op": "done", "stdout": out.text(), "stderr": err.text(),
+                       "warnings": [[w.category.__name__, str(w.message)[:500], int(w.lineno or 0)]
+                                    for w in caught[:MAX_WARNINGS]]}
         if failure is not None:
             reply.update(ok=False, ename=type(failure).__name__, evalue=str(failure)[:2000],
                          traceback=tb[-6000:])

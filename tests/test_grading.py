@@ -37,7 +37,8 @@ def test_assert_close_reports_the_worst_entry():
 def test_numerical_gradient_check_accepts_right_and_rejects_wrong():
     rng = np.random.default_rng(0)
     W, X, y = rng.standard_normal((4, 3)), rng.standard_normal((6, 4)), np.zeros(6, int)
-    assert grading.check_gradient_numerically(_quadratic_loss, W, X, y, 0.1) < 1e-6
+    assert grading.check_gradient_numerically(_quadratic_loss, W, X, y, 0.1) is None
+    assert grading.numerical_gradient_error(_quadratic_loss, W, X, y, 0.1)[0] < 1e-6
 
     def no_reg_grad(W, X, y, reg):
         loss, dW = _quadratic_loss(W, X, y, reg)
@@ -104,3 +105,114 @@ def test_loops_in_called_notebook_functions_are_found():
         linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     loops = grading.find_python_loops(namespace["outer"])
     assert any("helper" in loop for loop in loops), loops
+
+
+# -- scale-aware comparisons --------------------------------------------------------------------
+
+def test_scaled_error_is_relative_to_the_largest_entry():
+    expected = np.array([100.0, 1e-6, -50.0])
+    # A near-zero entry off by 1e-6 is rounding at this scale, not a 100% error.
+    assert grading.scaled_error(expected + [0, 1e-6, 0], expected) == pytest.approx(1e-8)
+    assert grading.scaled_error(2 * expected, expected) == pytest.approx(0.5)
+    assert grading.scaled_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert grading.scaled_error(np.array([np.inf]), np.array([1.0])) == np.inf
+    assert grading.scaled_error(np.array([np.nan]), np.array([np.nan])) == 0.0
+    assert grading.scaled_error(1.0, 1.5, scale=10.0) == pytest.approx(0.05)
+
+
+def test_tolerance_follows_the_least_precise_dtype():
+    f32, f64 = np.zeros(2, np.float32), np.zeros(2)
+    assert grading.tolerance_for(f64, f64) == grading.TOLERANCE_FLOOR
+    assert grading.tolerance_for(f64, f32) == pytest.approx(1000 * np.finfo(np.float32).eps)
+    assert grading.tolerance_for(np.float32(1.0)) == pytest.approx(1000 * np.finfo(np.float32).eps)
+    assert grading.tolerance_for(np.zeros(2, int), 1.0) == grading.TOLERANCE_FLOOR
+
+
+def test_float32_summation_order_passes_and_a_real_bug_does_not():
+    """A right float32 gradient summed in another order stays far below the limit; a bug does not."""
+    rng = np.random.default_rng(0)
+    X = (255 * rng.random((500, 3073)) - 128).astype(np.float32)
+    G = rng.standard_normal((500, 10)).astype(np.float32)
+    reference = X.astype(np.float64).T @ G.astype(np.float64) / 500
+    in_float32 = X.T @ G / np.float32(500)  # BLAS order, float32
+    by_rows = np.add.reduce(X[:, :, None] * G[:, None, :] / np.float32(500), axis=0)  # another order
+    for right in (in_float32, by_rows):
+        assert grading.assert_close(right, reference, "gradient", inputs=(X,)) is None  # never a score
+        assert grading.scaled_error(right, reference) < grading.tolerance_for(X) / 10
+    missing_last_example = X[:-1].astype(np.float64).T @ G[:-1].astype(np.float64) / 500
+    with pytest.raises(AssertionError, match="rounding limit"):
+        grading.assert_close(missing_last_example, reference, "gradient", inputs=(X,))
+
+
+# -- partial credit -----------------------------------------------------------------------------
+
+def test_rubric_gives_each_requirement_its_share(capsys):
+    rubric = grading.Rubric("f", points=3)
+    with rubric.requirement("values", 1.5):
+        pass
+    with rubric.requirement("gradient", 1):
+        raise AssertionError("dW is off by a factor N")
+    with rubric.requirement("robust", 0.5):
+        np.log(np.zeros(1))  # a warning fails this requirement only, and never reaches stderr
+    assert rubric.score() == 1.5
+    out = capsys.readouterr()
+    assert "FAILED gradient (-1): dW is off by a factor N" in out.out
+    assert "FAILED robust (-0.5)" in out.out and "divide by zero" in out.out
+    assert "f: 1.5 of 3 points" in out.out and out.err == ""
+
+
+def test_rubric_requirements_can_depend_on_values(capsys):
+    rubric = grading.Rubric("f", points=2)
+    with rubric.requirement("values", 1):
+        raise NotImplementedError
+    with rubric.requirement("inputs unchanged", 1, requires="values"):
+        pass
+    assert rubric.score() == 0.0
+    out = capsys.readouterr().out
+    assert "not attempted yet" in out and "counts only once 'values' passes" in out
+    with pytest.raises(ValueError, match="not earlier requirements"):
+        with grading.Rubric("g", 1).requirement("a", 1, requires="nothing"):
+            pass
+
+
+def test_rubric_checks_its_shares_and_lets_the_grader_stop():
+    rubric = grading.Rubric("f", points=2)
+    with rubric.requirement("values", 1):
+        pass
+    with pytest.raises(ValueError, match="share 1 points"):
+        rubric.score()
+
+    class Stopped(RuntimeError):
+        stops_grading = True
+
+    with pytest.raises(Stopped):
+        with grading.Rubric("f", 1).requirement("values", 1):
+            raise Stopped("the sandbox died")
+
+
+def _outputs_cases():
+    from nbformat.v4 import new_output
+
+    stdout = new_output("stream", name="stdout", text="ok\n")
+    stderr = new_output("stream", name="stderr", text="warning\n")
+    error = new_output("error", ename="AssertionError", evalue="no", traceback=[])
+
+    def result(text):
+        return new_output("execute_result", data={"text/plain": text}, execution_count=1)
+
+    return [[], [stdout], [stderr], [error], [stdout, error], [result("1.5")], [stdout, result("0")],
+            [result("0.25"), stderr], [result("'not a number'")], [result("-1")], [result("2")],
+            [result(["1.0"])], [result(["1.0", "2.0"])], [stderr, result("1.5")]]
+
+
+@pytest.mark.parametrize("index", range(len(_outputs_cases())))
+def test_cell_score_is_nbgrader_s_rule(index):
+    """The self-check's copy of nbgrader's rule gives nbgrader's own score on every kind of output."""
+    from nbformat.v4 import new_code_cell
+    from nbgrader.utils import determine_grade
+
+    outputs = _outputs_cases()[index]
+    cell = new_code_cell("x", metadata={"nbgrader": {"grade": True, "solution": False, "points": 2,
+                                                     "grade_id": "t", "locked": True}})
+    cell.outputs = outputs
+    assert grading.cell_score(outputs, 2) == float(determine_grade(cell)[0])

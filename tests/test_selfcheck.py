@@ -157,7 +157,7 @@ def test_scores_follow_nbgrader():
              ([new_output("execute_result", data={"text/plain": "0.5"}, execution_count=1)], 0.5),
              ([new_output("execute_result", data={"text/plain": "'text'"}, execution_count=1)], 2.0)]
     for outs, expected in cases:
-        assert selfcheck._nbgrader_score(grade_cell("t", 2, outputs=outs)) == expected, outs
+        assert selfcheck._nbgrader_score(grade_cell("t", 2, outputs=outs), 2) == expected, outs
 
 
 def test_panel_shows_the_command_and_a_button_without_running_anything(monkeypatch, capsys):
