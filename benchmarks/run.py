@@ -328,8 +328,8 @@ def bench_notebooks(quick: bool) -> list[str]:
 
 
 def bench_grading(quick: bool) -> list[str]:
-    from cs231n_utils import trusted
     from cs231n_utils.cli import build_demo_course
+    from cs231n_utils.grader.batch import grade_class
 
     name, env = data_choice()
     size = 4 if quick else 20
@@ -345,7 +345,7 @@ def bench_grading(quick: bool) -> list[str]:
             shutil.copytree(base / kinds[i % len(kinds)], base / f"student{i:02d}")
         for workers in (1, 2):
             start = time.perf_counter()
-            trusted.grade_class(root, "svm", workers=workers, progress=False)
+            grade_class(root, "svm", workers=workers, progress=False)
             elapsed = time.perf_counter() - start
             rows.append(f"| {workers} | {elapsed:.0f} s | {elapsed / size:.1f} s "
                         f"| {60 * size / elapsed:.1f} |")

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .config import get_data_home
 from .download import _open_temp_file, _remove_stale_temp_files, download_file
 
 __all__ = [
@@ -66,8 +67,6 @@ Cifar10Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[str,
 
 def _resolve_data_home(data_home: Path | str | None) -> Path:
     if data_home is None:
-        from .datasets import get_data_home  # deferred: datasets imports this module
-
         return get_data_home()
     return Path(data_home).expanduser()
 

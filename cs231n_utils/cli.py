@@ -96,26 +96,23 @@ def cmd_autograde(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from . import trusted
-    from .sandbox import Limits, describe_isolation
+    from .grader.batch import WORK_DIR, grade_class
+    from .grader.report import format_report
+    from .grader.sandbox import Limits, describe_isolation
 
     root = _course_root(args.course)
-    if args.dataset:
-        import os
-
-        os.environ["CS231N_DATASET"] = args.dataset
     limits = Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
                     cell_seconds=args.cell_seconds)
     print(f"isolation: {describe_isolation()}")
     start = time.perf_counter()
-    rows = trusted.grade_class(root, args.assignment, workers=args.workers, limits=limits,
-                               isolate=not args.no_sandbox, progress=not args.no_progress,
-                               students=args.student)
-    print(trusted.format_report(rows, args.assignment))
+    rows = grade_class(root, args.assignment, workers=args.workers, limits=limits,
+                       isolate=not args.no_sandbox, progress=not args.no_progress,
+                       students=args.student, dataset=args.dataset)
+    print(format_report(rows, args.assignment))
     elapsed = time.perf_counter() - start
     print(f"graded {len(rows)} submissions in {elapsed:.1f} s "
           f"({60 * len(rows) / max(elapsed, 1e-9):.1f} per minute) with {args.workers} worker(s); "
-          f"report in {root / trusted.WORK_DIR / args.assignment / 'report.md'}")
+          f"report in {root / WORK_DIR / args.assignment / 'report.md'}")
     flagged = [r.student for r in rows if r.needs_review]
     if flagged:
         print(f"needs a human look: {', '.join(flagged)}")
@@ -169,10 +166,8 @@ def build_demo_course(repo: Path, dest: Path, assignments: list[str] | None = No
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    import os
-
-    from . import trusted
-    from .sandbox import describe_isolation
+    from .grader.batch import grade_class
+    from .grader.sandbox import describe_isolation
 
     repo = course.repo_root()
     if repo is None:
@@ -181,7 +176,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     print(f"demo course in {dest}: releasing the student notebooks from solutions/ ...")
     names = build_demo_course(repo, dest, args.assignments or None)
-    os.environ["CS231N_DATASET"] = args.dataset
     how = "nbgrader autograde" if args.plain else f"sandboxed grading ({describe_isolation()})"
     print(f"grading with {how}")
     for name in names:
@@ -189,7 +183,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if args.plain:
             course.autograde(dest, name, dataset=args.dataset)
         else:
-            trusted.grade_class(dest, name, workers=args.workers, progress=False)
+            grade_class(dest, name, workers=args.workers, progress=False, dataset=args.dataset)
         print(f"\n## {name}\n")
         print(course.format_grade_table(course.grade_table(dest, name)))
     print(f"\ndone in {time.perf_counter() - start:.0f} s; the gradebook is {dest / 'gradebook.db'}")

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import nbformat
 
+from . import config
+from .outcomes import TestOutcome
+
 
 class CourseError(RuntimeError):
     """An nbgrader step failed or the course folder is not laid out as expected."""
@@ -36,7 +39,7 @@ def nbgrader_env(dataset: str | None = None) -> dict[str, str]:
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     if dataset:
-        env["CS231N_DATASET"] = dataset
+        env[config.DATASET] = dataset
     return env
 
 
@@ -126,12 +129,17 @@ class StudentGrade:
     auto_score: float
     auto_max: float
     manual_max: float
-    cells: dict[str, tuple[float | None, float]] = field(default_factory=dict)
+    tests: list[TestOutcome] = field(default_factory=list)  #: the autograded test cells
+
+    @property
+    def cells(self) -> dict[str, tuple[float, float]]:
+        """Test grade_id -> (score, points)."""
+        return {t.grade_id: (t.score, t.points) for t in self.tests}
 
     @property
     def failed_cells(self) -> list[str]:
         """Autograded test cells that did not earn full points."""
-        return [k for k, (s, m) in self.cells.items() if s is not None and s < m]
+        return [t.grade_id for t in self.tests if not t.passed]
 
 
 def grade_table(course_root: Path, assignment: str) -> list[StudentGrade]:
@@ -149,16 +157,17 @@ def grade_table(course_root: Path, assignment: str) -> list[StudentGrade]:
             except MissingEntry:
                 continue
             auto = auto_max = manual_max = 0.0
-            cells: dict[str, tuple[float | None, float]] = {}
+            tests: list[TestOutcome] = []
             for nb in sub.notebooks:
                 for grade in nb.grades:
                     if grade.cell_type == "code":
                         auto_max += grade.max_score
                         auto += grade.auto_score or 0.0
-                        cells[grade.name] = (grade.auto_score, grade.max_score)
+                        tests.append(TestOutcome(grade.name, float(grade.max_score),
+                                                 float(grade.auto_score or 0.0)))
                     else:
                         manual_max += grade.max_score
-            rows.append(StudentGrade(student, auto, auto_max, manual_max, cells))
+            rows.append(StudentGrade(student, auto, auto_max, manual_max, tests))
     return rows
 
 

@@ -27,7 +27,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import DTypeLike
 
-from . import cifar10
+from . import cifar10, config
+from .config import get_data_home
 
 __all__ = [
     "DATASET_ENV_VAR",
@@ -45,16 +46,15 @@ __all__ = [
     "load_raw_dataset",
 ]
 
-DATASET_ENV_VAR = "CS231N_DATASET"
-DATA_HOME_ENV_VAR = "CS231N_DATA_HOME"
-SUBSET_ENV_VAR = "CS231N_CIFAR10_SUBSET"
+DATASET_ENV_VAR = config.DATASET
+DATA_HOME_ENV_VAR = config.DATA_HOME
+SUBSET_ENV_VAR = config.CIFAR10_SUBSET
 DEFAULT_DATASET = "cifar10"
 DATASET_NAMES = ("cifar10", "cifar10-subset", "digits")
 
 IMAGE_SHAPE = (32, 32, 3)
 _DIGITS_NUM_TEST = 300
 _DIGITS_SPLIT_SEED = 0
-_CACHE_FALLBACK = Path("~/.cache/linear-classifiers-kit")
 
 
 class SplitSizes(NamedTuple):
@@ -109,33 +109,6 @@ def dataset_name_from_env() -> str:
     return _check_name(value, source=f"dataset in the environment variable {DATASET_ENV_VAR}")
 
 
-def _checkout_datasets_dir() -> Path | None:
-    """The ``datasets/`` folder of the repository checkout the package runs from, if any."""
-    candidate = Path(__file__).resolve().parents[1] / "datasets"
-    # Checking for our own script avoids mistaking e.g. site-packages/datasets (the Hugging
-    # Face package) for the kit's data folder when the package is installed normally.
-    if (candidate / "get_datasets.py").is_file():
-        return candidate
-    return None
-
-
-def get_data_home() -> Path:
-    """Return the folder where downloaded data and caches are kept.
-
-    Returns
-    -------
-    Path
-        ``$CS231N_DATA_HOME`` if set; else the ``datasets/`` folder of the repository
-        checkout when the package runs from one; else ``~/.cache/linear-classifiers-kit``.
-        The folder is not created here.
-    """
-    from_env = os.environ.get(DATA_HOME_ENV_VAR, "").strip()
-    if from_env:
-        return Path(from_env).expanduser()
-    checkout = _checkout_datasets_dir()
-    if checkout is not None:
-        return checkout
-    return _CACHE_FALLBACK.expanduser()
 
 
 # --------------------------------------------------------------------------- raw datasets

@@ -25,11 +25,13 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from . import config
 from .grading import cell_score
+from .outcomes import TestOutcome
 from .submissions import nbgrader_meta
 
 #: Set in the kernel a self-check starts, so that the notebook's panel stays inert there.
-SELFCHECK_ENV_VAR = "CS231N_SELFCHECK"
+SELFCHECK_ENV_VAR = config.SELFCHECK
 #: Seconds a cell may run before the self-check interrupts it (nbgrader_config.py allows 600).
 DEFAULT_TIMEOUT = 600.0
 
@@ -49,8 +51,8 @@ _NOTES = {
 
 
 @dataclass
-class TaskResult:
-    """The outcome of one graded cell of the notebook.
+class TaskResult(TestOutcome):
+    """The outcome of one graded cell of the notebook: a test outcome, and where and what it is.
 
     ``kind`` is ``"test"`` (a visible test cell), ``"hidden"`` (a test cell whose tests were
     stripped at release) or ``"written"`` (an answer graded by hand). ``status`` is one of
@@ -58,13 +60,9 @@ class TaskResult:
     ``"answered"`` and ``"not answered"``.
     """
 
-    part: str
-    grade_id: str
-    kind: str
-    points: float
-    score: float = 0.0
+    part: str = ""
+    kind: str = "test"
     status: str = ""
-    message: str = ""
     hint: str = ""
 
 
@@ -235,7 +233,7 @@ def analyze(nb: NotebookNode, timeout: float = DEFAULT_TIMEOUT) -> list[TaskResu
         if not meta.get("grade"):
             continue
         points = float(meta.get("points", 0))
-        result = TaskResult(part, meta["grade_id"], "test", points)
+        result = TaskResult(meta["grade_id"], points, part=part)
         if cell.cell_type == "markdown":
             answered = cell.source.strip() not in ("", "YOUR ANSWER HERE")
             result.kind, result.status = "written", "answered" if answered else "not answered"
@@ -323,7 +321,7 @@ def execute(nb: NotebookNode, cwd: Path, timeout: float = DEFAULT_TIMEOUT,
     nb = nbformat.from_dict(nb)  # never touch the caller's notebook
     env = dict(os.environ, **{SELFCHECK_ENV_VAR: "1"})
     if dataset:
-        env["CS231N_DATASET"] = dataset
+        env[config.DATASET] = dataset
     client = NotebookClient(nb, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
                             kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
                             resources={"metadata": {"path": str(cwd)}})
@@ -357,7 +355,7 @@ def check_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT,
         raise ValueError(f"{path} is not a readable notebook ({type(exc).__name__}: {exc})") from exc
     start = time.perf_counter()
     executed, note = execute(nb, path.resolve().parent, timeout, dataset)
-    name = dataset or os.environ.get("CS231N_DATASET") or "cifar10 (default)"
+    name = dataset or os.environ.get(config.DATASET) or "cifar10 (default)"
     return Report(path.name, analyze(executed, timeout), time.perf_counter() - start, name, note)
 
 

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import config
+
 #: Assignments in course order; any other folder of solutions/ follows, alphabetically.
 COURSE_ORDER = ("svm", "optimization", "softmax")
 
@@ -109,7 +111,7 @@ def execute_notebook(nb: nbformat.NotebookNode, workdir: Path, dataset: str,
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    env = dict(os.environ, CS231N_DATASET=dataset)
+    env = dict(os.environ, **{config.DATASET: dataset})
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(workdir)}})

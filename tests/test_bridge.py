@@ -1,4 +1,5 @@
-"""Tests of cs231n_utils.bridge: only plain data crosses, and malformed input is refused."""
+"""Tests of cs231n_utils.grader.protocol (the bridge to the sandbox): only plain data crosses,
+and malformed input is refused."""
 
 import io
 import json
@@ -7,8 +8,8 @@ import struct
 import numpy as np
 import pytest
 
-from cs231n_utils import bridge
-from cs231n_utils.bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
+from cs231n_utils.grader import protocol as bridge
+from cs231n_utils.grader.protocol import BridgeError, RemoteRef, decode, encode, read_message, write_message
 
 
 def roundtrip(value):

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs231n_utils import datasets
+from cs231n_utils import config, datasets
 from cs231n_utils.cifar10 import CACHE_DIRNAME, fetch_cifar10
 from cs231n_utils.datasets import (
     DATASET_NAMES,
@@ -74,7 +74,7 @@ def test_data_home_falls_back_to_checkout_then_user_cache(monkeypatch, tmp_path)
     repo_datasets = Path(datasets.__file__).resolve().parents[1] / "datasets"
     if (repo_datasets / "get_datasets.py").is_file():
         assert get_data_home() == repo_datasets
-    monkeypatch.setattr(datasets, "_checkout_datasets_dir", lambda: None)
+    monkeypatch.setattr(config, "_checkout_datasets_dir", lambda: None)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert get_data_home() == tmp_path / ".cache" / "linear-classifiers-kit"
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cs231n_utils import course, trusted
+from cs231n_utils import course
 from cs231n_utils.cli import build_demo_course, check_sync
+from cs231n_utils.grader.batch import grade_class
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = course.source_assignments(REPO)
@@ -61,8 +62,8 @@ def test_solution_earns_full_marks_on_the_cifar10_subset(assignment, subset_path
     monkeypatch.setenv("CS231N_CIFAR10_SUBSET", str(subset_path))
     root = tmp_path / "course"
     build_demo_course(REPO, root, [assignment])
-    rows = {r.student: r for r in trusted.grade_class(root, assignment, workers=1, progress=False,
+    rows = {r.student: r for r in grade_class(root, assignment, workers=1, progress=False,
                                                       students=["full"])}
     full = rows["full"]
-    assert full.score == full.max_score > 0, [t for t in full.tests if not t["passed"]]
+    assert full.score == full.max_score > 0, [t for t in full.tests if not t.passed]
     assert not full.needs_review, full.flags

@@ -11,8 +11,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from cs231n_utils import course, selfcheck, trusted
-from cs231n_utils.sandbox import Limits
+from cs231n_utils import course, selfcheck
+from cs231n_utils.grader.batch import grade_class
+from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import build_submission, write_submission
 
 from .toy_course import REPO, _meta
@@ -85,7 +86,7 @@ def graded(tmp_path_factory):
         else:
             nb = build_submission(student_nb, solution_nb, overrides={"row_means": answer})
         write_submission(nb, root, name, "partial", "partial.ipynb")
-    rows = trusted.grade_class(root, "partial", workers=2, limits=Limits(cell_seconds=20), progress=False)
+    rows = grade_class(root, "partial", workers=2, limits=Limits(cell_seconds=20), progress=False)
     return root, {r.student: r for r in rows}
 
 
@@ -93,11 +94,11 @@ def test_the_kit_grader_gives_each_requirement_its_share(graded):
     _, rows = graded
     for name, (_, score, failed) in CASES.items():
         (test,) = rows[name].tests
-        assert test["score"] == score and rows[name].score == score, (name, test)
-        assert test["passed"] == (score == 2.0), (name, test)
+        assert test.score == score and rows[name].score == score, (name, test)
+        assert test.passed == (score == 2.0), (name, test)
         assert not rows[name].needs_review, (name, rows[name].flags)
         if failed:
-            assert failed in test["message"], (name, test["message"])
+            assert failed in test.message, (name, test.message)
 
 
 def test_the_gradebook_and_the_report_record_the_shares(graded):

@@ -5,7 +5,8 @@ import os
 import nbformat
 import pytest
 
-from cs231n_utils.runner import function_sources, read_submission
+from cs231n_utils.grader.rebuild import read_submission
+from cs231n_utils.grader.static import function_sources
 
 
 def notebook(*answers: str) -> nbformat.NotebookNode:

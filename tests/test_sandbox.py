@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs231n_utils.remote import RemoteError, SandboxClient, SandboxFailure
-from cs231n_utils.sandbox import Limits, bwrap_path, readonly_paths
+from cs231n_utils.grader.client import RemoteError, SandboxClient, SandboxFailure
+from cs231n_utils.grader.sandbox import Limits, bwrap_path, readonly_paths
 
 needs_bwrap = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap (bwrap) is not installed")
 REPO = Path(__file__).resolve().parents[1]
@@ -155,7 +155,7 @@ def test_data_paths_reach_the_sandbox_resolved(tmp_path, monkeypatch):
     (tmp_path / "link").symlink_to(real)
     monkeypatch.setenv("CS231N_CIFAR10_SUBSET", str(tmp_path / "link" / "subset.npz"))
     monkeypatch.setenv("CS231N_DATA_HOME", str(tmp_path / "link"))
-    from cs231n_utils.sandbox import sandbox_env
+    from cs231n_utils.grader.sandbox import sandbox_env
 
     env = sandbox_env()
     assert env["CS231N_CIFAR10_SUBSET"] == str((real / "subset.npz").resolve())

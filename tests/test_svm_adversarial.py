@@ -1,7 +1,7 @@
 """The SVM assignment's adversarial corpus (tests/corpus/svm_adversarial.py), graded in one batch.
 
 One module fixture builds a course from the repository's config and solutions/svm, writes every
-corpus entry as a student's submission, grades the class with ``trusted.grade_class`` (two
+corpus entry as a student's submission, grades the class with ``batch.grade_class`` (two
 workers, small limits), grades three entries again, and autogrades the honest entries with plain
 nbgrader in a second course. The tests then check each entry's verdict, that the files the attacks
 aimed at are unchanged, that nobody else's score moved, parity with nbgrader and determinism.
@@ -24,8 +24,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cs231n_utils import course, trusted
-from cs231n_utils.sandbox import Limits, bwrap_path
+from cs231n_utils import course
+from cs231n_utils.grader import batch
+from cs231n_utils.grader.records import StudentReport
+from cs231n_utils.grader.sandbox import Limits, bwrap_path
 
 from .conftest import once_for_all_workers
 from .corpus import svm_adversarial as corpus
@@ -69,11 +71,11 @@ def _make_course(root: Path) -> Path:
     return root
 
 
-def _outcomes(rows: list[trusted.StudentReport]) -> dict[str, dict]:
+def _outcomes(rows: list[StudentReport]) -> dict[str, dict]:
     return {r.student: {"score": r.score, "max_score": r.max_score, "needs_review": r.needs_review,
-                        "flags": r.flags, "seconds": r.seconds,
-                        "tests": {t["grade_id"]: t["passed"] for t in r.tests},
-                        "messages": {t["grade_id"]: t["message"] for t in r.tests if not t["passed"]}}
+                        "flags": [f.text for f in r.flags], "seconds": r.seconds,
+                        "tests": {t.grade_id: t.passed for t in r.tests},
+                        "messages": {t.grade_id: t.message for t in r.tests if not t.passed}}
             for r in rows}
 
 
@@ -91,9 +93,9 @@ def grade_everything(base: Path) -> dict:
     before = {p: _digest(Path(ctx.fill(p))) for p in watched}
 
     start = time.perf_counter()
-    rows = trusted.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False)
+    rows = batch.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False)
     batch_seconds = time.perf_counter() - start
-    work = root / trusted.WORK_DIR / corpus.ASSIGNMENT
+    work = root / batch.WORK_DIR / corpus.ASSIGNMENT
     canaries = {p: corpus.CANARY.encode() in Path(ctx.fill(p)).read_bytes()
                 for e in corpus.CORPUS for p in e.canary_in if Path(ctx.fill(p)).is_file()}
     executed_sizes = {p.parts[-3]: p.stat().st_size for p in (work / "executed").glob("*/svm/svm.ipynb")}
@@ -102,7 +104,7 @@ def grade_everything(base: Path) -> dict:
     report = json.loads((work / "report.json").read_text())
 
     start = time.perf_counter()
-    again = trusted.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False,
+    again = batch.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False,
                                 students=list(corpus.DETERMINISM))
     regrade_seconds = time.perf_counter() - start
     after = {p: _digest(Path(ctx.fill(p))) for p in watched}

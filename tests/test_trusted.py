@@ -7,8 +7,9 @@ import shutil
 import nbformat
 import pytest
 
-from cs231n_utils import course, trusted
-from cs231n_utils.sandbox import Limits
+from cs231n_utils import course
+from cs231n_utils.grader.batch import grade_class
+from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import build_submission, write_submission
 
 from .toy_course import make_toy_course
@@ -84,7 +85,7 @@ def graded(tmp_path_factory):
             cell.source = "pass"
             meta["points"] = 100
     write_submission(edited, root, "tamper_edit_test", "toy", "toy.ipynb")
-    rows = trusted.grade_class(root, "toy", workers=2, limits=Limits(cell_seconds=5), progress=False)
+    rows = grade_class(root, "toy", workers=2, limits=Limits(cell_seconds=5), progress=False)
     return root, {r.student: r for r in rows}
 
 
@@ -95,15 +96,15 @@ def test_every_case_gets_its_expected_verdict(graded):
         assert rows[name].max_score == 3
         assert rows[name].needs_review == review, (name, rows[name].flags)
     assert rows["malformed_json"].score == 0 and rows["malformed_json"].needs_review
-    assert "not valid notebook JSON" in rows["malformed_json"].flags[0]
+    assert "not valid notebook JSON" in rows["malformed_json"].flags[0].text
     assert rows["tamper_duplicate"].score == 0 and rows["tamper_duplicate"].needs_review
     assert rows["tamper_delete_answer"].score == 0
-    assert any("missing" in f for f in rows["tamper_delete_answer"].flags)
+    assert any("missing" in f.text for f in rows["tamper_delete_answer"].flags)
     assert rows["tamper_edit_test"].score == 0 and rows["tamper_edit_test"].max_score == 3
-    assert any("edited" in f for f in rows["tamper_edit_test"].flags)
-    assert any("points" in f for f in rows["tamper_edit_test"].flags)
-    assert any("timeout" in f for f in rows["fault_infinite_loop"].flags)
-    assert any("died" in f for f in rows["fault_exit"].flags)
+    assert any("edited" in f.text for f in rows["tamper_edit_test"].flags)
+    assert any("points" in f.text for f in rows["tamper_edit_test"].flags)
+    assert any("timeout" in f.text for f in rows["fault_infinite_loop"].flags)
+    assert any("died" in f.text for f in rows["fault_exit"].flags)
 
 
 def test_gradebook_report_and_feedback_agree(graded):
@@ -131,7 +132,7 @@ def test_honest_work_is_scored_exactly_as_plain_nbgrader(graded, tmp_path):
     course.autograde(plain, "toy")
     book = {r.student: r for r in course.grade_table(plain, "toy")}
     for name in honest:
-        ours = {t["grade_id"]: t["passed"] for t in rows[name].tests}
+        ours = {t.grade_id: t.passed for t in rows[name].tests}
         theirs = {k: s == m for k, (s, m) in book[name].cells.items()}
         assert ours == theirs, name
         assert book[name].auto_score == rows[name].score
@@ -139,10 +140,10 @@ def test_honest_work_is_scored_exactly_as_plain_nbgrader(graded, tmp_path):
 
 def test_grading_twice_gives_the_same_scores(graded):
     root, rows = graded
-    again = trusted.grade_class(root, "toy", workers=1, progress=False,
+    again = grade_class(root, "toy", workers=1, progress=False,
                                 students=["honest_full", "honest_loopy", "cheat_patch_numpy"],
                                 limits=Limits(cell_seconds=5))
     for r in again:
-        assert (r.score, [t["passed"] for t in sorted(r.tests, key=lambda t: t["grade_id"])]) == (
+        assert (r.score, [t.passed for t in sorted(r.tests, key=lambda t: t.grade_id)]) == (
             rows[r.student].score,
-            [t["passed"] for t in sorted(rows[r.student].tests, key=lambda t: t["grade_id"])])
+            [t.passed for t in sorted(rows[r.student].tests, key=lambda t: t.grade_id)])

@@ -4,7 +4,7 @@ A catalog is a list of :class:`Entry`: a mistake a student really makes, written
 replacement answer cells. :func:`grade_catalog` builds a throw-away course from the repository's
 ``nbgrader_config.py`` and ``solutions/<assignment>/``, releases it, writes one submission per
 entry (the full solution except the entry's cells) plus a ``reference`` submission (the full
-solution), and grades them all with :func:`cs231n_utils.trusted.grade_class`.
+solution), and grades them all with :func:`cs231n_utils.grader.batch.grade_class`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cs231n_utils import course, trusted
-from cs231n_utils.sandbox import Limits
+from cs231n_utils import config, course
+from cs231n_utils.grader.batch import grade_class
+from cs231n_utils.grader.records import StudentReport
+from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import answer_cells, build_submission, write_submission
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,11 +86,11 @@ def members(bundles: Iterable[Entry]) -> dict[str, str]:
     return {name: b.name for b in bundles for name in b.mistake.split(" + ")}
 
 
-class GradedCatalog(dict[str, trusted.StudentReport]):
+class GradedCatalog(dict[str, StudentReport]):
     """Student id (entry names and ``reference``) -> StudentReport, and where and how they were graded."""
 
     def __init__(self, root: Path, assignment: str, dataset: str, env: Mapping[str, str],
-                 reports: Mapping[str, trusted.StudentReport]):
+                 reports: Mapping[str, StudentReport]):
         super().__init__(reports)
         self.root = root  #: the course folder
         self.assignment = assignment
@@ -97,19 +99,19 @@ class GradedCatalog(dict[str, trusted.StudentReport]):
 
     def lost(self, name: str) -> dict[str, float]:
         """Test grade_id -> points lost, for the tests of ``name`` that did not earn full marks."""
-        return {t["grade_id"]: t["points"] - t["score"] for t in self[name].tests if not t["passed"]}
+        return {t.grade_id: t.lost for t in self[name].tests if not t.passed}
 
     def scores(self, name: str) -> dict[str, float]:
         """Test grade_id -> points earned, as the trusted grader decided."""
-        return {t["grade_id"]: float(t["score"]) for t in self[name].tests}
+        return {t.grade_id: t.score for t in self[name].tests}
 
     def messages(self, name: str) -> dict[str, str]:
         """Test grade_id -> the message of a test that lost points."""
-        return {t["grade_id"]: t["message"] for t in self[name].tests if not t["passed"]}
+        return {t.grade_id: t.message for t in self[name].tests if not t.passed}
 
     def verdicts(self, name: str) -> dict[str, bool]:
         """Test grade_id -> passed, as the trusted grader decided."""
-        return {t["grade_id"]: bool(t["passed"]) for t in self[name].tests}
+        return {t.grade_id: t.passed for t in self[name].tests}
 
     def nbgrader_verdicts(self, students: Iterable[str], dest: Path) -> dict[str, dict[str, bool]]:
         """Grade copies of these submissions with plain ``nbgrader autograde`` in a course at ``dest``.
@@ -210,7 +212,7 @@ def grade_catalog(assignment: str, entries: Iterable[Entry], tmp_path: Path, dat
     Returns
     -------
     GradedCatalog
-        The course folder and a :class:`~cs231n_utils.trusted.StudentReport` per student id.
+        The course folder and a :class:`~cs231n_utils.grader.records.StudentReport` per student id.
     """
     entries = list(entries)
     root = make_course(assignment, Path(tmp_path) / "course")
@@ -220,7 +222,7 @@ def grade_catalog(assignment: str, entries: Iterable[Entry], tmp_path: Path, dat
     if unknown:
         raise ValueError(f"catalog overrides name no answer cell of {assignment}: {sorted(unknown)}")
     write_catalog(root, assignment, entries)
-    env = {**(env or {}), "CS231N_DATASET": dataset, "MPLBACKEND": "Agg"}
-    with _env(**env):
-        rows = trusted.grade_class(root, assignment, workers=workers, limits=limits, progress=False)
+    rows = grade_class(root, assignment, workers=workers, limits=limits, progress=False, dataset=dataset,
+                       data_env=dict(env or {}))
+    env = {**(env or {}), config.DATASET: dataset, "MPLBACKEND": "Agg"}
     return GradedCatalog(root, assignment, dataset, env, {r.student: r for r in rows})

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import sandbox
-from .bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
+from .protocol import BridgeError, RemoteRef, decode, encode, read_message, write_message
 
 #: Warning classes a sandboxed call may report by name (any other arrives as a UserWarning).
 WARNING_TYPES: dict[str, type[Warning]] = {
@@ -157,7 +157,7 @@ class SandboxClient:
         self._seed = itertools.count(1)
         self._calls: list[tuple[tuple, dict]] = []  # arguments of the calls in progress
         self.proc, self.mode = sandbox.start(
-            [sys.executable, "-m", "cs231n_utils.worker"], workdir, limits,
+            [sys.executable, "-m", "cs231n_utils.grader.worker"], workdir, limits,
             slot=slot, readonly=readonly, isolate=isolate, env=env)
         self._reader = _TimedReader(self.proc.stdout, self)
         self.deadline = time.monotonic() + max(60.0, limits.cell_seconds)

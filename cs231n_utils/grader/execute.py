@@ -1,18 +1,13 @@
-"""Grade one submission notebook so that no code the student wrote decides its score.
+"""Execute a rebuilt notebook so that no code the student wrote decides its score.
 
-The notebook that runs is rebuilt from the instructor's source: every cell comes from
-``solutions/``, except the answer cells, whose text is taken from the submission by grade_id.
-Then:
-
-* answer cells and the other ungraded cells run in the sandbox (:mod:`cs231n_utils.remote`);
+* answer cells and the other ungraded cells run in the sandbox (:mod:`.client`);
 * cells tagged ``setup`` (imports, seed, data) run in the sandbox and here;
 * test cells run here, in this clean process: the submission's functions are proxies that
   run in the sandbox and hand back plain arrays, which the tests compare.
 
 So a submission can neither rewrite the tests nor reach the process that judges them; at
-worst it returns wrong numbers. Problems with the submission itself (unreadable JSON,
-duplicated or deleted answer cells, edited read-only cells, changed points) are recorded as
-flags for a human, never as a crash.
+worst it returns wrong numbers. A test cell is scored by nbgrader's rule
+(:func:`~cs231n_utils.grading.cell_score`), partial credit included.
 """
 
 from __future__ import annotations
@@ -21,8 +16,6 @@ import ast
 import builtins
 import contextlib
 import io
-import json
-import symtable
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,34 +25,26 @@ import nbformat
 import numpy as np
 from nbformat import NotebookNode
 
-from .grading import cell_score
-from .remote import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
+from ..grading import cell_score
+from ..outcomes import TestOutcome
+from ..submissions import nbgrader_meta
+from .client import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
+from .protocol import OUTPUT_CAP
+from .rebuild import read_submission, rebuild
+from .records import Flag, FlagKind
 from .sandbox import Limits
-from .submissions import nbgrader_meta
+from .static import function_sources, referenced_globals, to_python
 
 SETUP_TAG = "setup"
-OUTPUT_CAP = 64 * 1024
-
-
-@dataclass
-class CellOutcome:
-    """What happened to one graded test cell."""
-
-    grade_id: str
-    points: float
-    passed: bool
-    message: str = ""
-    score: float = 0.0  #: points earned: ``points`` when passed, a share with partial credit
 
 
 @dataclass
 class SubmissionResult:
-    """The executed notebook and what a human should know about it."""
+    """The executed notebook, its test outcomes and what a human should know about it."""
 
     notebook: NotebookNode
-    tests: list[CellOutcome] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
-    needs_review: bool = False
+    tests: list[TestOutcome] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
     isolation: str = ""
 
     @property
@@ -70,191 +55,10 @@ class SubmissionResult:
     def max_score(self) -> float:
         return sum(t.points for t in self.tests)
 
+    @property
+    def needs_review(self) -> bool:
+        return any(f.needs_review for f in self.flags)
 
-# -- reading and rebuilding ---------------------------------------------------------------------
-
-def read_submission(path: Path) -> tuple[NotebookNode | None, str | None]:
-    """Parse a submitted notebook without trusting it. Returns (notebook, problem)."""
-    if Path(path).is_symlink():
-        return None, f"{Path(path).name} is a symbolic link (not followed): submit the notebook itself"
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return None, f"cannot read {Path(path).name}: {exc.strerror}"
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        return None, f"{Path(path).name} is not valid notebook JSON ({exc})"
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        return None, f"{Path(path).name} has no list of cells"
-    cells = [c for c in data["cells"] if isinstance(c, dict)]
-    for c in cells:
-        src = c.get("source", "")
-        c["source"] = "".join(src) if isinstance(src, list) else str(src)
-        if not isinstance(c.get("metadata"), dict):
-            c["metadata"] = {}
-    return nbformat.from_dict({"cells": cells}), None
-
-
-def rebuild(source_nb: NotebookNode, release_nb: NotebookNode,
-            submission: NotebookNode | None) -> tuple[NotebookNode, list[str]]:
-    """The notebook to grade: the source notebook with the submission's answers.
-
-    Returns the notebook and the flags raised while matching cells.
-    """
-    flags: list[str] = []
-    nb = nbformat.from_dict(source_nb)
-    stubs = {nbgrader_meta(c).get("grade_id"): c.source for c in release_nb.cells
-             if nbgrader_meta(c).get("solution")}
-    released = {nbgrader_meta(c).get("grade_id"): c for c in release_nb.cells
-                if nbgrader_meta(c).get("grade_id")}
-    answers: dict[str, str] = {}
-    if submission is not None:
-        seen: dict[str, int] = {}
-        for cell in submission.cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            gid = meta.get("grade_id") if isinstance(meta, dict) else None
-            if not isinstance(gid, str):
-                continue
-            seen[gid] = seen.get(gid, 0) + 1
-            trusted = released.get(gid)
-            if trusted is None:
-                flags.append(f"unknown cell id {gid!r} in the submission (ignored)")
-                continue
-            if nbgrader_meta(trusted).get("solution"):
-                if seen[gid] == 1:
-                    answers[gid] = str(cell.get("source", ""))
-            else:
-                if str(cell.get("source", "")) != trusted.source:
-                    flags.append(f"read-only cell {gid!r} was edited (the original was graded)")
-                if meta.get("points", nbgrader_meta(trusted).get("points")) != nbgrader_meta(trusted).get(
-                        "points"):
-                    flags.append(f"points of {gid!r} were changed (the original points count)")
-        for gid, n in seen.items():
-            if n > 1:
-                flags.append(f"cell {gid!r} appears {n} times (the first copy was graded)")
-        for gid in stubs:
-            if gid not in answers:
-                flags.append(f"answer cell {gid!r} is missing from the submission")
-    for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        if meta.get("solution"):
-            gid = meta["grade_id"]
-            cell.source = answers.get(gid, stubs.get(gid, cell.source))
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return nb, flags
-
-
-#: Calls and attributes through which a cell can bind names without a statement that says so.
-DYNAMIC_BINDING = frozenset({"exec", "eval", "compile", "globals", "vars", "locals", "setattr",
-                             "__import__", "__dict__", "__code__", "user_ns", "user_global_ns",
-                             "modules", "push", "run_cell", "run_cell_magic", "ex", "ev"})
-#: Line magics that cannot bind names in the notebook (others, such as %run, can).
-HARMLESS_MAGICS = frozenset({"timeit", "time", "matplotlib", "prun", "config", "load_ext",
-                             "autoreload", "pip", "who", "whos"})
-
-
-def _bound_names(node: ast.AST) -> set[str]:
-    """Names a top-level statement binds in the notebook's namespace (not counting a plain def)."""
-    names: set[str] = set()
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            names.add(sub.id)
-        elif isinstance(sub, ast.Attribute | ast.Subscript) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            base = sub.value
-            while isinstance(base, ast.Attribute | ast.Subscript):
-                base = base.value
-            if isinstance(base, ast.Name):  # f.__code__ = ..., f.__wrapped__ = ...
-                names.add(base.id)
-        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in sub.names)
-        elif isinstance(sub, ast.Global):
-            names.update(sub.names)
-        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and sub is not node:
-            names.add(sub.name)
-        elif isinstance(sub, ast.MatchAs | ast.MatchStar) and sub.name:
-            names.add(sub.name)
-    return names
-
-
-def _dynamic(tree: ast.AST) -> bool:
-    for sub in ast.walk(tree):
-        if isinstance(sub, ast.Name) and sub.id in DYNAMIC_BINDING:
-            return True
-        if isinstance(sub, ast.Attribute) and sub.attr in DYNAMIC_BINDING:
-            return True
-        if (isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute)
-                and sub.func.attr == "run_line_magic"):
-            magic = sub.args[0] if sub.args else None
-            if not (isinstance(magic, ast.Constant) and magic.value in HARMLESS_MAGICS):
-                return True
-    return False
-
-
-def function_sources(nb: NotebookNode) -> dict[str, str | None]:
-    """Source of every top-level ``def`` in the answer cells, read here (not reported by the
-    sandbox), for static checks.
-
-    A name gets its source only when the notebook can bind it in no other way: a function that
-    is decorated, defined twice, also assigned, imported or bound in a nested block, or that
-    lives beside code binding names dynamically (``exec``, ``globals()``, ``setattr``, ...),
-    maps to None, which the checks treat as unverifiable.
-    """
-    out: dict[str, str | None] = {}
-    tainted: set[str] = set()
-    dynamic = False
-    for cell in nb.cells:
-        if cell.cell_type != "code" or not nbgrader_meta(cell).get("solution"):
-            continue
-        try:
-            source = to_python(cell.source)
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):  # what the parser may raise
-            continue
-        try:
-            dynamic = dynamic or _dynamic(tree)
-        except RecursionError:
-            dynamic = True
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                if node.name in out or node.decorator_list:
-                    tainted.add(node.name)
-                out[node.name] = ast.get_source_segment(source, node) or ""
-                # Names bound inside the def are local, but its defaults and decorators run here.
-                for expr in [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]:
-                    if expr is not None:
-                        tainted.update(_bound_names(expr))
-                for sub in ast.walk(node):  # a ``global`` inside lets it rebind notebook names
-                    if isinstance(sub, ast.Global):
-                        tainted.update(sub.names)
-            else:
-                tainted.update(_bound_names(node))
-                if isinstance(node, ast.ClassDef):
-                    tainted.add(node.name)
-    if dynamic:
-        return dict.fromkeys(out)
-    return {name: (None if name in tainted else src) for name, src in out.items()}
-
-
-def referenced_globals(source: str) -> set[str]:
-    """Global names a cell reads (module level and inside its functions)."""
-    try:
-        top = symtable.symtable(source, "<cell>", "exec")
-    except SyntaxError:
-        return set()
-    names: set[str] = set()
-    stack = [top]
-    while stack:
-        table = stack.pop()
-        for sym in table.get_symbols():
-            if sym.is_referenced() and (table is top or sym.is_global()):
-                names.add(sym.get_name())
-        stack.extend(table.get_children())
-    return names
-
-
-# -- execution ----------------------------------------------------------------------------------
 
 class _GraderShell:
     """What ``get_ipython()`` returns to setup and test cells run here: only harmless magics."""
@@ -267,13 +71,6 @@ class _GraderShell:
 
     def run_cell_magic(self, name: str, line: str, cell: str) -> None:
         raise RuntimeError(f"%%{name} is not available in a test cell run by the grader")
-
-
-def to_python(source: str) -> str:
-    """IPython syntax (magics) turned into plain Python, as the kernel would."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    return TransformerManager().transform_cell(source)
 
 
 def _stream(name: str, text: str) -> NotebookNode:
@@ -334,7 +131,7 @@ class NotebookRunner:
         if self.client is not None:
             self.client.close()
 
-    def run(self) -> list[CellOutcome]:
+    def run(self) -> list[TestOutcome]:
         outcomes = []
         for index, cell in enumerate(self.nb.cells):
             if cell.cell_type != "code":
@@ -345,13 +142,12 @@ class NotebookRunner:
                 points = float(meta.get("points", 0))
                 ok, message = self.run_local(cell, index)
                 try:
-                    score = cell_score(cell.outputs, points)
+                    score = cell_score(cell.outputs, points) if ok else 0.0
                 except ValueError as exc:  # the test's own result is out of range
                     score, message = 0.0, str(exc)
-                if ok and score < points:
+                if score < points:
                     message = message or _rubric_failures(cell.outputs)
-                outcomes.append(CellOutcome(meta["grade_id"], points, ok and score >= points, message,
-                                            score if ok else 0.0))
+                outcomes.append(TestOutcome(meta["grade_id"], points, score, message))
                 continue
             if SETUP_TAG in cell.get("metadata", {}).get("tags", []):
                 self.run_local(cell, index)
@@ -457,17 +253,15 @@ def grade_submission(source_nb: NotebookNode, release_nb: NotebookNode, submissi
     limits = limits or Limits()
     submission, problem = (None, problem) if problem else read_submission(submission_path)
     nb, flags = rebuild(source_nb, release_nb, submission)
-    if problem:
-        flags.insert(0, problem)
     result = SubmissionResult(nb, flags=flags)
     if submission is None:
+        result.flags.insert(0, Flag(FlagKind.UNREADABLE, problem or "unreadable"))
         for cell in nb.cells:
             meta = nbgrader_meta(cell)
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 cell.outputs = [_error("InvalidSubmission", problem or "unreadable")]
-                result.tests.append(CellOutcome(meta["grade_id"], float(meta.get("points", 0)),
-                                                False, problem or "unreadable"))
-        result.needs_review = True
+                result.tests.append(TestOutcome(meta["grade_id"], float(meta.get("points", 0)), 0.0,
+                                                problem or "unreadable"))
         return result
     runner = NotebookRunner(nb, workdir, limits, slot=slot, readonly=readonly, isolate=isolate)
     try:
@@ -476,7 +270,6 @@ def grade_submission(source_nb: NotebookNode, release_nb: NotebookNode, submissi
         runner.close()
     result.isolation = runner.isolation
     if runner.failure:
-        result.flags.append(f"the submission's process was stopped: {runner.failure}")
-    result.needs_review = bool(runner.failure) or any(
-        "missing" in f or "appears" in f or "edited" in f or "changed" in f for f in result.flags)
+        result.flags.append(Flag(FlagKind.STOPPED,
+                                 f"the submission's process was stopped: {runner.failure}"))
     return result

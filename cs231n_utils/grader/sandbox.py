@@ -11,7 +11,7 @@ Elsewhere (macOS, or no bwrap) the fallback only applies the resource limits and
 working directory: it does NOT stop the code from reading or writing the user's files or
 using the network. :func:`describe_isolation` says which mode is in use.
 
-Run as ``python -m cs231n_utils.sandbox --drop UID GID --limits JSON -- CMD ...`` it is the
+Run as ``python -m cs231n_utils.grader.sandbox --drop UID GID --limits JSON -- CMD ...`` it is the
 small launcher that applies limits and drops privileges inside the sandbox, then execs CMD.
 """
 
@@ -24,6 +24,8 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from .. import config
 
 #: Where the submission's scratch copy appears inside the sandbox.
 WORKDIR = "/home/student/work"
@@ -151,14 +153,13 @@ def sandbox_env(env: dict[str, str] | None = None, home: str = "/home/student") 
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
     }
-    for key in ("CS231N_DATASET", "CS231N_DATA_HOME", "CS231N_CIFAR10_SUBSET",
-                "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+    for key in (*config.DATA_VARIABLES, "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if key in os.environ:
             base[key] = os.environ[key]
     base.update(env or {})
     # Data is bound into the sandbox at its real path: a path through a symbolic link (say a
     # shared folder linked beside the course) would not exist in there.
-    for key in ("CS231N_DATA_HOME", "CS231N_CIFAR10_SUBSET"):
+    for key in (config.DATA_HOME, config.CIFAR10_SUBSET):
         if base.get(key, "").strip():
             base[key] = str(Path(base[key]).expanduser().resolve())
     return base
@@ -176,7 +177,7 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
     workdir = Path(workdir).resolve()
     limits = limits or Limits()
     bwrap = bwrap_path() if isolate else None
-    launcher = [sys.executable, "-m", "cs231n_utils.sandbox", "--limits", json.dumps(asdict(limits))]
+    launcher = [sys.executable, "-m", "cs231n_utils.grader.sandbox", "--limits", json.dumps(asdict(limits))]
     if bwrap is None:
         full_env = sandbox_env(env, home=str(workdir))
         full_env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
@@ -213,7 +214,7 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
 
 def _stderr() -> int | None:
     """The sandbox's stderr: discarded, unless CS231N_SANDBOX_DEBUG is set."""
-    return None if os.environ.get("CS231N_SANDBOX_DEBUG") else subprocess.DEVNULL
+    return None if os.environ.get(config.SANDBOX_DEBUG) else subprocess.DEVNULL
 
 
 def kill(proc: subprocess.Popen) -> None:
@@ -234,7 +235,7 @@ def kill(proc: subprocess.Popen) -> None:
 def _launcher_main(argv: list[str]) -> None:
     """Inside the sandbox: apply limits, drop to an unprivileged uid, exec the command."""
     if "--" not in argv:
-        raise SystemExit("usage: python -m cs231n_utils.sandbox [--drop UID GID] --limits JSON -- CMD")
+        raise SystemExit("usage: python -m cs231n_utils.grader.sandbox [--drop UID GID] --limits JSON -- CMD")
     split = argv.index("--")
     opts, cmd = argv[:split], argv[split + 1:]
     limits = Limits(**json.loads(opts[opts.index("--limits") + 1]))

@@ -1,7 +1,7 @@
 """The sandboxed side of trusted grading: runs a submission's cells and serves calls.
 
-Started by :mod:`cs231n_utils.sandbox` inside the sandbox as ``python -m cs231n_utils.worker``.
-It talks to the grader over its original stdin/stdout using :mod:`cs231n_utils.bridge`;
+Started by :mod:`cs231n_utils.grader.sandbox` inside the sandbox as ``python -m cs231n_utils.grader.worker``.
+It talks to the grader over its original stdin/stdout using :mod:`cs231n_utils.grader.protocol`;
 the student's own prints are captured per request (and capped), never mixed into the channel.
 Nothing here decides a score: it only executes code and hands back plain data.
 """
@@ -20,12 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from .bridge import BridgeError, RemoteRef, decode, encode, read_message, write_message
+from .protocol import OUTPUT_CAP, BridgeError, RemoteRef, decode, encode, read_message, write_message
 
 #: Warnings of one call sent back to the grader (the rest are dropped).
 MAX_WARNINGS = 20
 
-OUTPUT_CAP = 64 * 1024
 #: Arguments larger than this are not synchronised with the grader before a callback.
 SYNC_BYTES = 16 * 1024 * 1024
 

@@ -1,0 +1,28 @@
+"""The class report: every student's score, each test that lost points and why, the flags."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .records import StudentReport
+from .sandbox import describe_isolation
+
+
+def format_report(rows: list[StudentReport], assignment: str) -> str:
+    """The class report as markdown."""
+    lines = [f"# {assignment}: class report", "", describe_isolation(), "",
+             "| student | score | review | tests that lost points | flags |", "|---|---|---|---|---|"]
+    for r in rows:
+        lost = "; ".join(f"{t.grade_id} ({t.score:g}/{t.points:g}): {t.message[:200]}"
+                         for t in r.tests if not t.passed)
+        flags = "; ".join(f.text for f in r.flags)
+        lines.append(f"| {r.student} | {r.score:g} / {r.max_score:g} | {'YES' if r.needs_review else ''} "
+                     f"| {lost.replace('|', '/') or 'none'} | {flags.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(folder: Path, rows: list[StudentReport], assignment: str) -> None:
+    """``report.json`` and ``report.md`` in ``folder``."""
+    (folder / "report.json").write_text(json.dumps([r.to_dict() for r in rows], indent=1))
+    (folder / "report.md").write_text(format_report(rows, assignment))
