@@ -4,6 +4,7 @@ Isolation tests need bubblewrap (Linux; .ci/run installs it) and skip cleanly wi
 """
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -126,11 +127,21 @@ def test_a_callback_sees_the_callers_array_changed_in_place(client):
 
 
 def test_a_call_prints_and_warns_into_the_callers_streams(client, capsys):
-    run(client, "import warnings\ndef noisy():\n    print('hello')\n    warnings.warn('careful')\n"
-                "    return 1")
-    assert client.call("noisy", (), {}) == 1
-    out, err = capsys.readouterr()
-    assert out == "hello\n" and "careful" in err
+    """Prints reach stdout; warnings are issued again here, so the caller's filters decide."""
+    run(client, "import warnings\nimport numpy as np\ndef noisy():\n    print('hello')\n"
+                "    warnings.warn('careful')\n    np.log(np.zeros(1))\n    return 1")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert client.call("noisy", (), {}) == 1
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (UserWarning, "careful"), (RuntimeWarning, "divide by zero encountered in log")]
+    assert capsys.readouterr().out == "hello\n"
+    with warnings.catch_warnings():  # as in a kernel: shown on stderr
+        warnings.simplefilter("default")
+        warnings.showwarning = lambda msg, cat, filename, lineno, file=None, line=None: sys.stderr.write(
+            warnings.formatwarning(msg, cat, filename, lineno, line))
+        client.call("noisy", (), {})
+    assert "UserWarning: careful" in capsys.readouterr().err
 
 
 def test_the_callers_errstate_applies_to_a_call(client):

@@ -129,7 +129,7 @@ def _system_binds() -> list[str]:
 
 def readonly_paths(extra: list[Path] | None = None) -> list[Path]:
     """What the sandbox needs read-only: the interpreter, the environment, the package, data."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the cs231n_utils package
     paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
     if not any(here.is_relative_to(p) for p in paths):
         paths.add(here)  # an editable install: bind only the package, not the checkout
