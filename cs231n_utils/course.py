@@ -62,10 +62,16 @@ def run_nbgrader(args: list[str], course_root: Path, dataset: str | None = None,
     return proc
 
 
+#: The assignments in the order students take them (README, site, demo); any other folder of
+#: solutions/ follows, alphabetically.
+COURSE_ORDER = ("svm", "softmax", "optimization")
+
+
 def source_assignments(course_root: Path) -> list[str]:
-    """Assignment names: the folders of solutions/ that hold a notebook."""
+    """Assignment names, in course order: the folders of solutions/ that hold a notebook."""
     src = Path(course_root) / "solutions"
-    return sorted(p.name for p in src.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+    found = sorted(p.name for p in src.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+    return [a for a in COURSE_ORDER if a in found] + [a for a in found if a not in COURSE_ORDER]
 
 
 def release(course_root: Path, assignments: list[str] | None = None, quiet: bool = True) -> list[Path]:

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: Floor of every relative error's denominator in the kit (here, :mod:`.grading`), so that two
+#: zeros compare as equal.
+REL_ERROR_FLOOR = 1e-12
 
-def rel_error(x: np.ndarray | float, y: np.ndarray | float, eps: float = 1e-8) -> float:
+
+def rel_error(x: np.ndarray | float, y: np.ndarray | float, eps: float = REL_ERROR_FLOOR) -> float:
     """Largest elementwise relative error ``|x - y| / max(eps, |x| + |y|)``.
 
     Parameters
@@ -131,7 +135,7 @@ def grad_check_sparse(
     numerical_arr = np.array(numerical)
     analytic_arr = np.array(analytic)
     errors = np.abs(numerical_arr - analytic_arr) / np.maximum(
-        1e-12, np.abs(numerical_arr) + np.abs(analytic_arr)
+        REL_ERROR_FLOOR, np.abs(numerical_arr) + np.abs(analytic_arr)
     )
     result = GradCheckResult(indices, numerical_arr, analytic_arr, errors)
     if verbose:

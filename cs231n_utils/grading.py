@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .gradcheck import grad_check_sparse
+from .gradcheck import REL_ERROR_FLOOR, grad_check_sparse
 
 #: Calls that hide a Python-level loop over rows.
 LOOPING_CALLS = frozenset({"map", "vectorize", "apply_along_axis", "frompyfunc", "fromiter"})
@@ -58,7 +58,7 @@ ULPS = 1000
 #: ... and never below this floor (float64 arithmetic in any summation order stays far under it).
 TOLERANCE_FLOOR = 1e-8
 #: Denominator floor of :func:`scaled_error`, so that two all-zero arrays compare as equal.
-TINY = 1e-30
+TINY = REL_ERROR_FLOOR
 
 
 def scaled_error(actual: Any, expected: Any, scale: float | None = None) -> float:

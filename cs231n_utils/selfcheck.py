@@ -28,7 +28,7 @@ from nbformat import NotebookNode
 from . import config
 from .grading import cell_score
 from .outcomes import TestOutcome
-from .submissions import nbgrader_meta
+from .submissions import HIDDEN_BEGIN, nbgrader_meta
 
 #: Set in the kernel a self-check starts, so that the notebook's panel stays inert there.
 SELFCHECK_ENV_VAR = config.SELFCHECK
@@ -237,7 +237,7 @@ def analyze(nb: NotebookNode, timeout: float = DEFAULT_TIMEOUT) -> list[TaskResu
         if cell.cell_type == "markdown":
             answered = cell.source.strip() not in ("", "YOUR ANSWER HERE")
             result.kind, result.status = "written", "answered" if answered else "not answered"
-        elif not _is_code(cell.source) or "BEGIN HIDDEN TESTS" in cell.source:
+        elif not _is_code(cell.source) or HIDDEN_BEGIN in cell.source:
             result.kind, result.status = "hidden", "hidden"
         else:
             _judge(cell, result, answer_errors, cells_by_count, timeout)

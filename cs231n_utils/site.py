@@ -30,9 +30,8 @@ from pathlib import Path
 import nbformat
 
 from . import config
-
-#: Assignments in course order; any other folder of solutions/ follows, alphabetically.
-COURSE_ORDER = ("svm", "optimization", "softmax")
+from .course import source_assignments
+from .submissions import HIDDEN_BEGIN, HIDDEN_END, SOLUTION_BEGIN, SOLUTION_END
 
 #: Derivation pages (file stem in site_pages/, title on the front page), in reading order.
 DERIVATIONS = (
@@ -41,8 +40,6 @@ DERIVATIONS = (
     ("softmax_gradient", "The softmax loss, its gradient P - Y and the max-subtraction trick"),
 )
 
-HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
 class SiteError(RuntimeError):
@@ -163,10 +160,8 @@ the cells marked `YOUR CODE HERE`, and come back here when you are stuck.
 
 
 def assignment_names(repo: Path) -> list[str]:
-    """Assignments with a solution notebook, in course order."""
-    found = sorted(p.name for p in (repo / "solutions").iterdir()
-                   if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
-    return [a for a in COURSE_ORDER if a in found] + [a for a in found if a not in COURSE_ORDER]
+    """Assignments with a solution notebook ``solutions/<a>/<a>.ipynb``, in course order."""
+    return [a for a in source_assignments(repo) if (repo / "solutions" / a / f"{a}.ipynb").is_file()]
 
 
 def _rel(target: Path, page_dir: Path) -> str:

@@ -14,6 +14,11 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+#: nbgrader's markers, defined here once: the solution inside an answer cell, hidden tests
+#: inside a test cell (each on a line of its own, after ``### ``).
+SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
+
 _MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 

@@ -88,3 +88,12 @@ def test_the_self_check_runs_a_notebook_without_the_instructors_tools(tmp_path):
                          text=True, timeout=600, cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "0 of" in out.stdout and "visible-test points" in out.stdout
+
+
+def test_the_readme_gives_the_course_order():
+    from cs231n_utils.course import COURSE_ORDER
+
+    readme = (REPO / "README.md").read_text()
+    line = next(ln for ln in readme.splitlines() if ln.startswith("Work through them in this order"))
+    positions = [line.index(f"`{a}`") for a in COURSE_ORDER]
+    assert positions == sorted(positions), (line, COURSE_ORDER)
