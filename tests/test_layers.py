@@ -94,6 +94,7 @@ def test_the_readme_gives_the_course_order():
     from cs231n_utils.course import COURSE_ORDER
 
     readme = (REPO / "README.md").read_text()
-    line = next(ln for ln in readme.splitlines() if ln.startswith("Work through them in this order"))
+    start = readme.index("Work through them in this order")
+    line = readme[start:readme.index("\n\n", start)]
     positions = [line.index(f"`{a}`") for a in COURSE_ORDER]
     assert positions == sorted(positions), (line, COURSE_ORDER)
