@@ -67,6 +67,10 @@ def check_sync(root: Path) -> list[str]:
         for rel in sorted(fresh & committed):
             if not filecmp.cmp(fresh_root / rel, committed_root / rel, shallow=False):
                 problems.append(f"out of date: assignments/{rel}")
+        for source in sorted((scratch / "solutions").rglob("*.ipynb")):  # install cells templated
+            rel = source.relative_to(scratch)
+            if course.read_notebook(source) != course.read_notebook(root / rel):
+                problems.append(f"install cell differs from cs231n_utils/install_cell.txt: {rel}")
     return problems
 
 

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 import nbformat
@@ -74,12 +75,38 @@ def source_assignments(course_root: Path) -> list[str]:
     return [a for a in COURSE_ORDER if a in found] + [a for a in found if a not in COURSE_ORDER]
 
 
+#: Marks a notebook's install cell (its first code cell), which :func:`release` keeps equal to
+#: the template ``cs231n_utils/install_cell.txt``.
+INSTALL_MARK = "CS231N_KIT_SOURCE"
+
+
+def install_cell_template() -> str:
+    """The source every notebook's first code cell must have (it installs the kit when missing)."""
+    return resources.files("cs231n_utils").joinpath("install_cell.txt").read_text().rstrip("\n")
+
+
+def apply_install_cell(path: Path) -> bool:
+    """Make the notebook's install cell the template's; return True when the file changed."""
+    nb = read_notebook(path)
+    cell = next((c for c in nb.cells if c.cell_type == "code"), None)
+    if cell is None or INSTALL_MARK not in cell.source:
+        raise CourseError(f"{path}: the first code cell must be the install cell "
+                          f"(it mentions {INSTALL_MARK})")
+    template = install_cell_template()
+    if cell.source == template:
+        return False
+    cell.source = template
+    nbformat.write(nb, path)
+    return True
+
+
 def release(course_root: Path, assignments: list[str] | None = None, quiet: bool = True) -> list[Path]:
     """Regenerate ``assignments/<a>/`` from ``solutions/<a>/`` with nbgrader.
 
-    Returns the student notebooks written. Outputs and execution counts are cleared and the
-    notebooks are written in nbformat's canonical indented form, so a release is
-    reproducible and the committed copies can be compared with a fresh one.
+    Returns the student notebooks written. The install cell of every source notebook is first
+    made the template's (so the notebooks cannot drift apart). Outputs and execution counts are
+    cleared and the notebooks are written in nbformat's canonical indented form, so a release
+    is reproducible and the committed copies can be compared with a fresh one.
     """
     course_root = Path(course_root)
     names = assignments or source_assignments(course_root)
@@ -88,6 +115,8 @@ def release(course_root: Path, assignments: list[str] | None = None, quiet: bool
         if not (course_root / "solutions" / name).is_dir():
             raise CourseError(f"no solutions/{name}/ in {course_root}; assignments are "
                               f"{source_assignments(course_root)}")
+        for source in sorted((course_root / "solutions" / name).glob("*.ipynb")):
+            apply_install_cell(source)
         run_nbgrader(["generate_assignment", name, "--force"], course_root, quiet=quiet)
         for path in sorted((course_root / "assignments" / name).glob("*.ipynb")):
             normalise_notebook(path)

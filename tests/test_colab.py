@@ -15,9 +15,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import tomllib
+
+from cs231n_utils import course
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "assignments").glob("*/*.ipynb"))
+SOLUTIONS = sorted((REPO / "solutions").glob("*/*.ipynb"))
 
 
 def install_cell(path: Path) -> str:
@@ -28,19 +32,24 @@ def install_cell(path: Path) -> str:
     return first.source
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_notebook_starts_with_the_same_install_cell(path):
-    assert install_cell(path) == install_cell(NOTEBOOKS[0])
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_every_notebook_starts_with_the_template_install_cell(path):
+    assert install_cell(path) == course.install_cell_template()
     lines = [line.strip() for line in install_cell(path).splitlines()]
     assert not any(line.startswith(("%", "!")) for line in lines)  # plain Python: no magics
 
 
-def test_the_install_cell_lists_only_dependencies_of_the_kit():
-    runtime = re.search(r"RUNTIME = \[(.*?)\]", install_cell(NOTEBOOKS[0])).group(1)
-    names = re.findall(r'"([\w-]+)"', runtime)
-    pyproject = (REPO / "pyproject.toml").read_text()
-    for name in names:
-        assert f'"{name}>=' in pyproject or f'"{name}==' in pyproject, name
+def test_the_install_cell_installs_the_kit_with_its_declared_runtime_only():
+    """One pip install of the kit itself: its dependencies are pyproject.toml's, no hand-kept list."""
+    cell = install_cell(NOTEBOOKS[0])
+    assert re.search(r'\["install", "--quiet", KIT_SOURCE\]', cell.replace("\n", " ")), cell
+    assert "--no-deps" not in cell and "nbgrader" not in cell
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    runtime = {re.split(r"[<>=!\[ ]", d)[0] for d in pyproject["project"]["dependencies"]}
+    assert not runtime & {"nbgrader", "jupyterlab", "notebook"}, runtime
+    assert {"nbgrader", "jupyterlab"} <= {re.split(r"[<>=!\[ ]", d)[0]
+                                         for d in pyproject["project"]["optional-dependencies"]["instructor"]}
 
 
 def test_the_install_cell_does_nothing_where_the_kit_is_installed(tmp_path):
@@ -82,6 +91,19 @@ def test_the_install_cell_installs_the_kit_in_a_fresh_environment(tmp_path):
     where, shape = out.stdout.splitlines()[-2:]
     assert str(venv) in where and str(REPO) not in where
     assert shape == "(1197, 3073) 10"
+    # The self-check runs a student notebook end to end there, without nbgrader or JupyterLab.
+    shutil.copy2(NOTEBOOKS[-1], work / NOTEBOOKS[-1].name)
+    check = ("import importlib.util\n"
+             "assert importlib.util.find_spec('nbgrader') is None, 'nbgrader was installed'\n"
+             "assert importlib.util.find_spec('jupyterlab') is None, 'jupyterlab was installed'\n"
+             "from cs231n_utils import selfcheck\n"
+             f"report = selfcheck.check_notebook({NOTEBOOKS[-1].name!r}, dataset='digits')\n"
+             "print(report.summary())\n"
+             "assert report.results and not report.all_visible_passed\n")
+    out = subprocess.run([str(python), "-c", check], cwd=work, env=env, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    assert "visible-test points" in out.stdout
     # Run again: now the kit is there and the cell is silent.
     out = subprocess.run([str(python), "-c", install_cell(NOTEBOOKS[0])], cwd=work, env=env,
                          capture_output=True, text=True, timeout=60)
