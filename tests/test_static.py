@@ -1,4 +1,4 @@
-"""Unit tests of the trusted runner's static reading of a submission (no sandbox needed)."""
+"""Unit tests of the grader's static reading of a submission (no sandbox needed)."""
 
 import os
 
