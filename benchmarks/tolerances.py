@@ -120,9 +120,10 @@ def catalogs() -> dict[str, list]:
 
 def table(rows: list[Measured], X: np.ndarray) -> str:
     limit = tolerance_for(X)
-    lines = [f"Limit for float32 inputs: {limit:.2e} (tolerance_for). Data: {X.shape[0]} x {X.shape[1]} float32.",
-             "", "| assignment | function | right: largest error (entry) | wrong: smallest error above 0 (entry) "
-             "| wrong at rounding level |", "|---|---|---|---|---|"]
+    lines = [f"Limit for float32 inputs: {limit:.2e} (tolerance_for). "
+             f"Data: {X.shape[0]} x {X.shape[1]} float32.", "",
+             "| assignment | function | right: largest error (entry) "
+             "| wrong: smallest error above 0 (entry) | wrong at rounding level |", "|---|---|---|---|---|"]
     for assignment in LOSSES:
         for _, name in LOSSES[assignment]:
             sel = [r for r in rows if r.assignment == assignment and r.function == name]

@@ -26,7 +26,8 @@ def test_right_implementations_are_far_below_the_limit(measured, assignment):
     limit = tolerance_for(X)
     worst = max(right, key=lambda r: r.error)
     assert worst.error < limit / 10, (
-        f"{worst.entry} ({worst.function}) is {worst.error:.2e} from the reference, within 10x of {limit:.1e}")
+        f"{worst.entry} ({worst.function}) is {worst.error:.2e} from the reference, "
+        f"within 10x of {limit:.1e}")
 
 
 @pytest.mark.parametrize("assignment", sorted(LOSSES))

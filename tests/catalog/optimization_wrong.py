@@ -6,7 +6,8 @@ take points for it; tests/test_optimization_catalog.py checks that they do. Answ
 numerical_gradient (both finite differences), svm_loss, random_search, random_local_search,
 gradient_descent, sgd, lr_schedule. Every test cell exercises only its own answer cell (the
 hidden training tests bring their own reference loss), so one mistake costs points only where
-it belongs.
+it belongs. ``exact_loss`` pins the points lost where a mistake breaks one requirement of a
+test cell's rubric (its share, and nothing else: partial credit).
 """
 
 from __future__ import annotations
@@ -130,8 +131,9 @@ def cell(*functions: str) -> str:
     return "\n\n\n".join(f.strip("\n") for f in functions) + "\n"
 
 
-def entry(name: str, mistake: str, overrides: dict[str, str], must_fail: set[str], gap: str = "") -> Entry:
-    return Entry(name, mistake, overrides, frozenset(must_fail), gap)
+def entry(name: str, mistake: str, overrides: dict[str, str], must_fail: set[str], gap: str = "",
+          exact: dict[str, float] | None = None) -> Entry:
+    return Entry(name, mistake, overrides, frozenset(must_fail), gap, exact_loss=dict(exact or {}))
 
 
 NUMGRAD_TESTS = {"test_numerical_gradient", "test_numerical_gradient_hidden"}
@@ -171,7 +173,8 @@ CATALOG: list[Entry] = [
         x[ix] -= 2 * h
         f_minus = f(x)
         x[ix] += h
-"""), NUMGRAD_TESTS),
+"""), NUMGRAD_TESTS,
+          exact={"test_numerical_gradient": 0.25, "test_numerical_gradient_hidden": 0.5}),
     entry("same_direction", "both evaluations are made at x + h (a sign slip), so every estimate is 0",
           centered("        x[ix] = old - h\n", "        x[ix] = old + h\n"), NUMGRAD_TESTS),
     entry("divides_by_h", "the centered difference is divided by h instead of 2h",
@@ -179,7 +182,7 @@ CATALOG: list[Entry] = [
     entry("only_2d", "the loops run over x.shape[0] and x.shape[1], so only matrices work",
           centered("for ix in np.ndindex(x.shape):",
                    "for ix in [(i, j) for i in range(x.shape[0]) for j in range(x.shape[1])]:"),
-          {"test_numerical_gradient_hidden"}),
+          NUMGRAD_TESTS),
     entry("perturbs_a_copy", "the perturbation is written into a copy of x while f is evaluated at x, so f "
           "never sees it",
           centered("""        old = x[ix]
@@ -207,13 +210,14 @@ CATALOG: list[Entry] = [
         xp[ix] += h
         xm[ix] -= h
         f_plus, f_minus = f(xp), f(xm)
-"""), {"test_numerical_gradient_hidden"}),
+"""), {"test_numerical_gradient_hidden"}, exact={"test_numerical_gradient_hidden": 0.25}),
     entry("forward_is_centered", "eval_numerical_gradient_forward computes the centered difference",
           {"numerical_gradient": cell(CENTERED, swap(swap(FORWARD, """        x[ix] = old
         grad[ix] = (f_plus - f_x) / h""", """        x[ix] = old - h
         f_minus = f(x)
         x[ix] = old
-        grad[ix] = (f_plus - f_minus) / (2 * h)"""), "    f_x = f(x)\n", ""))}, NUMGRAD_TESTS),
+        grad[ix] = (f_plus - f_minus) / (2 * h)"""), "    f_x = f(x)\n", ""))}, NUMGRAD_TESTS,
+          exact={"test_numerical_gradient": 0.25, "test_numerical_gradient_hidden": 0.5}),
 
     # -- Part C: the loss brought over ---------------------------------------------------------------
     entry("svm_loss_sum_not_mean",
@@ -227,21 +231,23 @@ CATALOG: list[Entry] = [
           RANDOM_TESTS),
     entry("random_search_legacy_rng", "random_search draws W with np.random.randn, ignoring rng",
           {"random_search": swap(RANDOM_SEARCH, "rng.standard_normal((X.shape[1], num_classes))",
-                                 "np.random.randn(X.shape[1], num_classes)")}, RANDOM_TESTS),
+                                 "np.random.randn(X.shape[1], num_classes)")}, RANDOM_TESTS,
+          exact={"test_random_search": 0.25, "test_random_search_hidden": 0.5}),
     entry("local_search_accepts_every_step", "random_local_search moves to every try, better or worse",
           {"random_local_search": swap(LOCAL_SEARCH, """        if loss < best_loss:
             W, best_loss = W_try, loss""", """        W, best_loss = W_try, loss""")}, LOCAL_TESTS),
     entry("local_search_perturbs_W0",
           "random_local_search perturbs W0 at every step instead of the best W so far",
           {"random_local_search": swap(LOCAL_SEARCH, "W_try = W + step_size", "W_try = W0 + step_size")},
-          {"test_random_local_search_hidden"}),
+          {"test_random_local_search_hidden"}, exact={"test_random_local_search_hidden": 0.5}),
     entry("gd_adds_gradient", "gradient_descent steps up the slope: W += learning_rate * dW",
           {"gradient_descent": swap(GRADIENT_DESCENT, "W -= learning_rate * dW", "W += learning_rate * dW")},
           GD_TESTS),
     entry("gd_ignores_learning_rate", "gradient_descent steps by the whole gradient, W -= dW",
           {"gradient_descent": swap(GRADIENT_DESCENT, "W -= learning_rate * dW", "W -= dW")}, GD_TESTS),
     entry("gd_mutates_W0", "gradient_descent updates the caller's W0 in place (W = W0, no copy)",
-          {"gradient_descent": swap(GRADIENT_DESCENT, "W = W0.copy()", "W = W0")}, GD_TESTS),
+          {"gradient_descent": swap(GRADIENT_DESCENT, "W = W0.copy()", "W = W0")}, GD_TESTS,
+          exact={"test_gradient_descent": 0.25, "test_gradient_descent_hidden": 0.25}),
     entry("sgd_mismatched_indices", "sgd draws separate indices for X and for y",
           {"sgd": swap(SGD, "loss, dW = loss_fn(W, X[idx], y[idx], reg)",
                        "loss, dW = loss_fn(W, X[idx], y[rng.choice(X.shape[0], batch_size)], reg)")},
@@ -250,7 +256,7 @@ CATALOG: list[Entry] = [
           {"sgd": swap(swap(SGD, "        idx = rng.choice(X.shape[0], batch_size, replace=True)\n", ""),
                        "    W = W0.copy()\n",
                        "    W = W0.copy()\n    idx = rng.choice(X.shape[0], batch_size)\n")},
-          SGD_TESTS),
+          SGD_TESTS, exact={"test_sgd": 0.25, "test_sgd_hidden": 0.5}),
     entry("sgd_ignores_batch_size", "sgd always uses batches of 200, whatever batch_size says",
           {"sgd": swap(SGD, "rng.choice(X.shape[0], batch_size, replace=True)",
                        "rng.choice(X.shape[0], 200)")},
@@ -258,10 +264,12 @@ CATALOG: list[Entry] = [
     entry("sgd_first_rate_only", "sgd takes the first learning rate of a schedule for every step",
           {"sgd": swap(swap(SGD, "    learning_rates = np.broadcast_to(learning_rate, (num_iters,))\n",
                             "    lr = float(np.atleast_1d(learning_rate)[0])\n"),
-                       "W -= float(learning_rates[it]) * dW", "W -= lr * dW")}, SGD_TESTS),
+                       "W -= float(learning_rates[it]) * dW", "W -= lr * dW")}, SGD_TESTS,
+          exact={"test_sgd": 0.5, "test_sgd_hidden": 0.5}),
     entry("sgd_without_replacement",
           "sgd draws each batch without replacement, which fails when batch_size > N",
-          {"sgd": swap(SGD, "replace=True", "replace=False")}, {"test_sgd_hidden"}),
+          {"sgd": swap(SGD, "replace=True", "replace=False")}, {"test_sgd_hidden"},
+          exact={"test_sgd_hidden": 0.25}),
 
     # -- Part E: the schedule ------------------------------------------------------------------------
     entry("schedule_decays_every_step", "lr_schedule decays at every iteration, ignoring decay_every",
