@@ -120,10 +120,8 @@ def grade_everything(folder: Path, dataset: str, env: dict[str, str]) -> dict:
     graded = grade_catalog(ASSIGNMENT, [*CATALOG, *RIGHT_BUNDLES, *PARTIAL, blank_entry()], folder / "batch",
                            dataset=dataset, workers=2, env=env)
     rows = {student: {"score": r.score, "max_score": r.max_score, "needs_review": r.needs_review,
-                      "flags": list(r.flags),
-                      "tests": {t["grade_id"]: {"points": float(t["points"]), "score": float(t["score"]),
-                                                "passed": bool(t["passed"]), "message": t["message"]}
-                                for t in r.tests}}
+                      "flags": [f.text for f in r.flags],
+                      "tests": {t.grade_id: t.to_dict() for t in r.tests}}
             for student, r in graded.items()}
     plain = graded.nbgrader_scores(PLAIN_NBGRADER, folder / "plain")
     with pytest.MonkeyPatch.context() as mp:
