@@ -2,9 +2,13 @@
 
 Every entry is a mistake students really make, written as complete answer cells that differ
 from a correct implementation by that one mistake. ``must_fail`` names the test cells that
-must take points for it; other cells may lose points too (a broken loss also breaks training),
-and tests/test_svm_catalog.py records which. Answer cells: score_function, svm_loss_naive,
-svm_loss_vectorized, train_predict, tuning.
+must take points for it. A test cell's points depend only on the functions it tests (the tuning
+cells also on the loss and training they use), so no other cell may lose points; ``exact_loss``
+gives, for a mistake that breaks a single requirement, exactly the share each cell loses (that
+requirement's, and those that count only with it), and ``keeps`` the cells that must keep full
+marks although the entry replaces their function's cell too. Answer cells: score_function,
+svm_loss_naive, svm_loss_vectorized, train_predict, tuning. Right implementations in many styles
+are in svm_right.py.
 """
 
 from __future__ import annotations
@@ -81,8 +85,11 @@ def tuning(select: str) -> str:
     return TUNING.replace("SELECT", select.strip("\n"))
 
 
-def entry(name: str, mistake: str, overrides: dict[str, str], must_fail: set[str], gap: str = "") -> Entry:
-    return Entry(name, mistake, overrides, frozenset(must_fail), gap)
+def entry(name: str, mistake: str, overrides: dict[str, str], must_fail: set[str], gap: str = "",
+          exact_loss: dict[str, float] | None = None, keeps: set[str] = frozenset()) -> Entry:
+    """A wrong entry; ``exact_loss`` for a mistake that breaks one requirement (and what requires it)."""
+    return Entry(name, mistake, overrides, frozenset(must_fail), gap, keeps=frozenset(keeps),
+                 exact_loss=dict(exact_loss or {}))
 
 
 SCORE_TESTS = {"test_score_function", "test_score_function_hidden"}
@@ -99,7 +106,8 @@ CATALOG: list[Entry] = [
           {"score_function": cell('''def linear_scores(X, W, b):
     """Scores (N, C)."""
     return X.dot(W)
-''', BIAS_TRICK)}, SCORE_TESTS),
+''', BIAS_TRICK)}, SCORE_TESTS,
+          exact_loss={"test_score_function": 0.5, "test_score_function_hidden": 0.5}),
     entry("bias_row_first", "bias_trick prepends the ones column and puts b as the first row of W_ext "
           "(X_ext @ W_ext is still right, but the layout the rest of the kit relies on is not)",
           {"score_function": cell(LINEAR_SCORES, '''def bias_trick(X, W, b):
@@ -107,7 +115,8 @@ CATALOG: list[Entry] = [
     X_ext = np.hstack([np.ones((X.shape[0], 1)), X])  # (N, D + 1)
     W_ext = np.vstack([b, W])  # (D + 1, C)
     return X_ext, W_ext
-''')}, SCORE_TESTS),
+''')}, SCORE_TESTS,
+          exact_loss={"test_score_function": 0.5, "test_score_function_hidden": 0.5}),
 
     # -- Part B: the loss with loops -----------------------------------------------------------------
     entry("naive_sum_not_mean", "the data loss is summed over the examples, not averaged",
@@ -149,7 +158,8 @@ CATALOG: list[Entry] = [
     loss = loss / num_train
     dW = dW / num_train + 2 * reg * W
     return float(loss), dW
-'''}, NAIVE_TESTS),
+'''}, NAIVE_TESTS,
+          exact_loss={"test_svm_loss_naive": 0.25, "test_svm_loss_naive_hidden": 0.5}),
     entry("naive_reg_grad_without_2", "the gradient of reg * sum(W * W) is written reg * W "
           "(the factor 2 is lost)",
           {"svm_loss_naive": '''def svm_loss_naive(W, X, y, reg):
@@ -170,7 +180,8 @@ CATALOG: list[Entry] = [
     loss = loss / num_train + reg * np.sum(W * W)
     dW = dW / num_train + reg * W
     return float(loss), dW
-'''}, NAIVE_TESTS),
+'''}, NAIVE_TESTS,
+          exact_loss={"test_svm_loss_naive": 0.25, "test_svm_loss_naive_hidden": 0.5}),
     entry("naive_counts_correct_class", "the inner loop does not skip j == y[i], which adds max(0, 1) = 1 "
           "per example to the loss (its two gradient terms cancel)",
           {"svm_loss_naive": '''def svm_loss_naive(W, X, y, reg):
@@ -229,7 +240,8 @@ CATALOG: list[Entry] = [
     loss = loss / num_train + reg * np.sum(W * W)
     dW = dW / num_train + 2 * reg * W
     return float(loss), dW
-'''}, NAIVE_TESTS),
+'''}, NAIVE_TESTS,
+          exact_loss={"test_svm_loss_naive": 0.5, "test_svm_loss_naive_hidden": 0.75}),
     entry("naive_loss_as_array", "the loss is accumulated in np.zeros(1) and returned as a 1-element array",
           {"svm_loss_naive": '''def svm_loss_naive(W, X, y, reg):
     """SVM loss and gradient with loops."""
@@ -249,7 +261,8 @@ CATALOG: list[Entry] = [
     loss = loss / num_train + reg * np.sum(W * W)
     dW = dW / num_train + 2 * reg * W
     return loss, dW
-'''}, NAIVE_TESTS),
+'''}, NAIVE_TESTS,
+          exact_loss={"test_svm_loss_naive": 0.25, "test_svm_loss_naive_hidden": 0.25}),
 
     # -- Part C: the loss without loops -----------------------------------------------------------
     entry("vectorized_loops_over_examples", "the correct-class scores are gathered with a list "
@@ -267,7 +280,8 @@ CATALOG: list[Entry] = [
     coeff[rows, y] = -coeff.sum(axis=1)
     dW = X.T.dot(coeff) / num_train + 2 * reg * W
     return float(loss), dW
-'''}, VECTORIZED_TESTS),
+'''}, VECTORIZED_TESTS,
+          exact_loss={"test_svm_loss_vectorized": 0.25, "test_svm_loss_vectorized_hidden": 0.25}),
     entry("vectorized_no_correct_class_column", "the coefficient matrix only has the +1 of the active "
           "wrong classes: the correct-class column never gets its -(count) * x_i",
           {"svm_loss_vectorized": '''def svm_loss_vectorized(W, X, y, reg):
@@ -281,7 +295,8 @@ CATALOG: list[Entry] = [
     coeff = (margins > 0).astype(scores.dtype)  # (N, C)
     dW = X.T.dot(coeff) / num_train + 2 * reg * W
     return float(loss), dW
-'''}, VECTORIZED_TESTS),
+'''}, VECTORIZED_TESTS,
+          exact_loss={"test_svm_loss_vectorized": 0.5, "test_svm_loss_vectorized_hidden": 0.5}),
     entry("vectorized_zeroes_by_score", "the correct-class margins are zeroed by comparing scores "
           "(scores == correct score) rather than by index, which also zeroes tied wrong classes",
           {"svm_loss_vectorized": '''def svm_loss_vectorized(W, X, y, reg):
@@ -297,7 +312,8 @@ CATALOG: list[Entry] = [
     coeff[rows, y] = -coeff.sum(axis=1)
     dW = X.T.dot(coeff) / num_train + 2 * reg * W
     return float(loss), dW
-'''}, {"test_svm_loss_vectorized_hidden"}),
+'''}, {"test_svm_loss_vectorized_hidden"},
+          exact_loss={"test_svm_loss_vectorized_hidden": 0.25}),
     entry("vectorized_mean_over_all_entries", "the data loss is np.mean(margins), dividing by N * C "
           "instead of N",
           {"svm_loss_vectorized": '''def svm_loss_vectorized(W, X, y, reg):
@@ -327,7 +343,42 @@ CATALOG: list[Entry] = [
     coeff[rows, y] = -coeff.sum(axis=1)
     dW = X.T.dot(coeff) / num_train + reg * W
     return float(loss), dW
-'''}, VECTORIZED_TESTS),
+'''}, VECTORIZED_TESTS,
+          exact_loss={"test_svm_loss_vectorized": 0.25, "test_svm_loss_vectorized_hidden": 0.5}),
+
+    # -- Parts B and C together: the naive version wrong, the vectorized one right ------------------
+    entry("naive_gradient_not_averaged_vectorized_right", "svm_loss_naive divides the loss by N but not the "
+          "gradient; svm_loss_vectorized (written with a one-hot matrix) is right and must keep its points",
+          {"svm_loss_naive": '''def svm_loss_naive(W, X, y, reg):
+    """SVM loss and gradient with loops."""
+    num_train, num_classes = X.shape[0], W.shape[1]
+    loss = 0.0
+    dW = np.zeros(W.shape)
+    for i in range(num_train):
+        scores = X[i].dot(W)
+        for j in range(num_classes):
+            if j == y[i]:
+                continue
+            margin = scores[j] - scores[y[i]] + 1
+            if margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    loss = loss / num_train + reg * np.sum(W * W)
+    dW = dW + 2 * reg * W
+    return float(loss), dW
+''', "svm_loss_vectorized": '''def svm_loss_vectorized(W, X, y, reg):
+    """SVM loss and gradient, vectorized, with one-hot labels."""
+    N, C = X.shape[0], W.shape[1]
+    Y = np.eye(C)[y]  # (N, C)
+    scores = X @ W
+    margins = np.maximum(0, scores - np.sum(scores * Y, axis=1, keepdims=True) + 1) * (1 - Y)
+    loss = margins.sum() / N + reg * np.sum(W * W)
+    active = (margins > 0).astype(float)
+    dW = X.T @ (active - Y * active.sum(axis=1, keepdims=True)) / N + 2 * reg * W
+    return float(loss), dW
+'''}, NAIVE_TESTS, exact_loss={"test_svm_loss_naive": 0.5, "test_svm_loss_naive_hidden": 0.75},
+          keeps=VECTORIZED_TESTS),
 
     # -- Part E: SGD and prediction -----------------------------------------------------------------
     entry("train_separate_indices_for_y", "X_batch and y_batch are drawn with two separate rng.choice calls, "
@@ -338,24 +389,29 @@ CATALOG: list[Entry] = [
               "X_batch = X[rng.choice(X.shape[0], batch_size, replace=True)]\n"
               "        y_batch = y[rng.choice(X.shape[0], batch_size, replace=True)]\n"
               "        loss, grad = loss_fn(W, X_batch, y_batch, reg)"), PREDICT)},
-          {"test_train_predict_hidden"}),
+          {"test_train_predict_hidden"},
+          exact_loss={"test_train_predict_hidden": 0.5}),
     entry("train_ignores_learning_rate", "the update is W -= grad: the learning rate is never used",
           {"train_predict": cell(swap(TRAIN, "W -= learning_rate * grad", "W -= grad"), PREDICT)},
           TRAIN_TESTS),
     entry("train_mutates_callers_W", "no W = W.copy(): the in-place update changes the caller's array",
           {"train_predict": cell(swap(TRAIN, "    W = W.copy()\n", ""), PREDICT)},
-          TRAIN_TESTS),
+          TRAIN_TESTS,
+          exact_loss={"test_train_predict": 0.25, "test_train_predict_hidden": 0.25}),
     entry("train_without_replacement", "batches are drawn with replace=False, which fails when "
           "batch_size > N",
           {"train_predict": cell(swap(TRAIN, "replace=True", "replace=False"), PREDICT)},
-          {"test_train_predict_hidden"}),
+          {"test_train_predict_hidden"},
+          exact_loss={"test_train_predict_hidden": 0.25}),
     entry("train_reseeds_every_step", "np.random.default_rng(rng) is called inside the loop, so with an "
           "integer seed every step draws the same batch",
           {"train_predict": cell(RESEEDED_TRAIN, PREDICT)},
-          {"test_train_predict_hidden"}),
+          {"test_train_predict_hidden"},
+          exact_loss={"test_train_predict_hidden": 0.25}),
     entry("predict_argmin", "predict_linear_classifier takes the argmin of the scores",
           {"train_predict": cell(TRAIN, swap(PREDICT, "argmax", "argmin"))},
-          TRAIN_TESTS),
+          TRAIN_TESTS,
+          exact_loss={"test_train_predict": 0.75, "test_train_predict_hidden": 0.75}),
 
     # -- Part F: tuning -------------------------------------------------------------------------------
     entry("tuning_reports_training_accuracy", "the pairs are compared, and best_val reported, by "
