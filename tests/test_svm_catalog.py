@@ -23,12 +23,12 @@ instead (much slower; skipped when the file is absent).
 
 import os
 import re
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from cs231n_utils import course, selfcheck, trusted
+from cs231n_utils import course, selfcheck
+from cs231n_utils.grader.records import StudentReport
 from cs231n_utils.submissions import answer_cells
 
 from .catalog.harness import REFERENCE, Entry, GradedCatalog, bundle, grade_catalog, members
@@ -117,10 +117,10 @@ def graded(tmp_path_factory):
         result = grade_catalog(ASSIGNMENT, [*CATALOG, *BUNDLES, blank_entry()], folder, dataset=dataset,
                                workers=2, env=env)
         return {"root": str(result.root), "dataset": result.dataset, "env": result.env,
-                "reports": {name: asdict(report) for name, report in result.items()}}
+                "reports": {name: report.to_dict() for name, report in result.items()}}
 
     saved = once_for_all_workers(tmp_path_factory, f"svm_catalog_{dataset}", grade)
-    reports = {name: trusted.StudentReport(**report) for name, report in saved["reports"].items()}
+    reports = {name: StudentReport.from_dict(report) for name, report in saved["reports"].items()}
     return GradedCatalog(Path(saved["root"]), ASSIGNMENT, saved["dataset"], saved["env"], reports)
 
 

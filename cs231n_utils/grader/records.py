@@ -157,3 +157,9 @@ class StudentReport:
         return {"student": self.student, "score": self.score, "max_score": self.max_score,
                 "needs_review": self.needs_review, "seconds": self.seconds,
                 "tests": [t.to_dict() for t in self.tests], "flags": [f.to_dict() for f in self.flags]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StudentReport:
+        """The inverse of :meth:`to_dict` (the report.json rows)."""
+        return cls(str(data["student"]), [TestOutcome.from_dict(t) for t in data.get("tests", [])],
+                   [Flag.from_dict(f) for f in data.get("flags", [])], float(data.get("seconds", 0.0)))
