@@ -74,7 +74,7 @@ def _make_course(root: Path) -> Path:
 def _outcomes(rows: list[StudentReport]) -> dict[str, dict]:
     return {r.student: {"score": r.score, "max_score": r.max_score, "needs_review": r.needs_review,
                         "flags": [f.text for f in r.flags], "seconds": r.seconds,
-                        "tests": {t.grade_id: t.passed for t in r.tests},
+                        "tests": {t.grade_id: t.score for t in r.tests},  # partial credit included
                         "messages": {t.grade_id: t.message for t in r.tests if not t.passed}}
             for r in rows}
 
@@ -116,7 +116,7 @@ def grade_everything(base: Path) -> dict:
     start = time.perf_counter()
     course.autograde(plain, corpus.ASSIGNMENT)
     plain_seconds = time.perf_counter() - start
-    plain_cells = {g.student: {k: s == m for k, (s, m) in g.cells.items()}
+    plain_cells = {g.student: {k: s for k, (s, _) in g.cells.items()}
                    for g in course.grade_table(plain, corpus.ASSIGNMENT)}
     return {"rows": _outcomes(rows), "again": _outcomes(again), "before": before, "after": after,
             "canaries": canaries, "connections": listener.accepted, "executed_sizes": executed_sizes,
@@ -182,7 +182,7 @@ def test_every_score_is_recorded_as_graded_and_nobody_else_moved(graded):
             assert row["needs_review"] and student not in book
             continue
         assert book[student]["score"] == row["score"], student
-        assert {k: (s or 0) > 0 for k, s in book[student]["cells"].items()} == row["tests"], student
+        assert {k: s or 0 for k, s in book[student]["cells"].items()} == row["tests"], student
     assert rows[corpus.VICTIM]["score"] == corpus.MAX_SCORE and not rows[corpus.VICTIM]["flags"]
 
 

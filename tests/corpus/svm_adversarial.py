@@ -6,14 +6,14 @@ writes the submission folder byte by byte:
 
 * ``solution``: the instructor's answers (21 points);
 * ``fast``: the solution with a one-pair tuning cell (same 21 points, much faster to grade);
-* ``wrong``: a broken solution for cheats to sit on, worth 7 points (linear_scores, bias_trick
-  and training are right, both SVM losses forget to divide by N, tuning is not done). Each of
-  its cells ends with a *hook*: ``if _won:`` it switches to the right answer. An attack that
+* ``wrong``: a broken solution for cheats to sit on, worth ``WRONG_BASE_SCORE`` (8.75) points
+  (linear_scores, bias_trick and training are right, both SVM losses forget to divide by N,
+  tuning is not done). Each of its cells ends with a *hook*: ``if _won:`` it switches to the right answer. An attack that
   reaches anything it should not (a hidden test, the gradebook, the network, a file outside
   its scratch copy) sets ``_won`` and so turns its breach into points the test sees;
 * ``blank``: the released student notebook.
 
-Cheats try to get 21 from the ``wrong`` base; attacks on the machine also name the files they
+Cheats try to get more than 8.75 from the ``wrong`` base; attacks on the machine also name the files they
 aim at, which must be unchanged afterwards. ``{root}``, ``{port}``, ``{victim}`` and ``{repo}``
 in cell sources are replaced by the course folder, a TCP port listening on the grading
 machine, an honest student's id and the kit's checkout.
@@ -38,6 +38,9 @@ from cs231n_utils.submissions import answer_cells, build_submission, strip_solut
 ASSIGNMENT = "svm"
 NOTEBOOK = "svm.ipynb"
 MAX_SCORE = 21.0
+#: What the ``wrong`` base earns: Parts A and C and training right, both losses right but for the
+#: mean over N (which costs the value shares of their tests, not the whole functions), no tuning.
+WRONG_BASE_SCORE = 8.75
 VICTIM = "honest_full"  #: the honest student whose files the attacks aim at
 CANARY = "PWNED"  #: what write attacks write; it must appear in no file outside a sandbox
 REPO = Path(__file__).resolve().parents[2]
@@ -371,10 +374,11 @@ CORPUS: list[Entry] = [
           cells={"score_function": "{solution:score_function}",
                  "svm_loss_naive": "{solution:svm_loss_naive}"}),
     Entry("honest_wrong_ties", "honest", "vectorized loss drops wrong classes tied with the correct one: "
-          "only the hidden test's tied scores catch it", 18, base="fast",
+          "only the hidden test's tied scores catch it", 20.75, base="fast",
           cells={"svm_loss_vectorized": TIES_VECTORIZED}),
     Entry("honest_wrong_plus_one", "honest", "naive loss does not skip j == y[i] (+1 per example): naive "
-          "tests and the visible naive-vs-vectorized comparison fail", 14, base="fast",
+          "tests lose the worked example's and the sanity check's shares (the vectorized tests never call "
+          "it)", 18, base="fast",
           cells={"svm_loss_naive": PLUS_ONE_NAIVE}),
     Entry("honest_warns", "honest", "a right solution whose vectorized loss calls warnings.warn (a "
           "debugging leftover): nbgrader fails both vectorized test cells, whose output then has a stderr "
@@ -388,14 +392,14 @@ def svm_loss_vectorized(W, X, y, reg):
     return _vectorized(W, X, y, reg)
 '''}),
     Entry("honest_wrong_no_copy", "honest", "SGD updates the caller's W in place: both training tests fail",
-          16, base="fast", cells={"train_predict": NO_COPY_TRAIN}),
+          20.5, base="fast", cells={"train_predict": NO_COPY_TRAIN}),
 ]
 
 
 CORPUS += [
     # -- cheats: make the tests pass without doing the work ------------------------------------------
     Entry("cheat_strip_asserts", "cheat", "an AST transformer turns every later assert and raise into pass; "
-          "it reaches the sandbox's own cells, never the grader's", 7,
+          "it reaches the sandbox's own cells, never the grader's", WRONG_BASE_SCORE,
           cells={"score_function": "{base}\n\n" + '''import ast
 
 
@@ -410,7 +414,7 @@ class _NoChecks(ast.NodeTransformer):
 get_ipython().ast_transformers.append(_NoChecks())
 '''}),
     Entry("cheat_input_transformer", "cheat", "input_transformers_cleanup empties every later cell that "
-          "checks anything (in a plain kernel: the tests)", 7,
+          "checks anything (in a plain kernel: the tests)", WRONG_BASE_SCORE,
           cells={"score_function": "{base}\n\n" + '''def _no_tests(lines):
     text = "".join(lines)
     return ["pass\\n"] if ("assert" in text or "raise" in text) else lines
@@ -420,7 +424,7 @@ get_ipython().input_transformers_cleanup.append(_no_tests)
 '''}),
     Entry("cheat_monkeypatch", "cheat", "numpy's comparisons, cs231n_utils.grading's checks (in the module "
           "and in sys.modules) and builtins.abs/all/sum/round replaced: only the student's process sees "
-          "them", 7,
+          "them", WRONG_BASE_SCORE,
           cells={"score_function": "{base}\n\n" + '''import builtins
 import sys
 import types
@@ -458,7 +462,7 @@ builtins.round = lambda *args, **kwargs: 0.0
     Entry("cheat_predefine_reference", "cheat", "_reference_svm_loss planted as the student's own "
           "(tie-dropping) vectorized loss, before the hidden naive test and again after it: the hidden "
           "vectorized test defines its reference only if the name is missing, so it must never see the "
-          "student's", 18,
+          "student's", 20.75,
           base="fast",
           cells={"score_function": "{base}\n\n" + '''def _reference_svm_loss(W, X, y, reg):
     return svm_loss_vectorized(W, X, y, reg)
@@ -479,7 +483,7 @@ best_W = np.zeros((data.X_train.shape[1], len(data.class_names)))
           base="fast", cells={"tuning": FAST_TUNING.replace("data.X_train, data.y_train, learning_rate",
                                                             "data.X_val, data.y_val, learning_rate")}),
     Entry("cheat_always_equal", "cheat", "the losses return an ndarray subclass and a float subclass whose "
-          "== always holds, or an object equal to everything: only plain numbers cross to the grader", 7,
+          "== always holds, or an object equal to everything: only plain numbers cross to the grader", 8,
           cells={"svm_loss_naive": "{base}\n\n" + '''class _Agreeable(np.ndarray):
     def __eq__(self, other):
         return np.ones(self.shape, dtype=bool)
@@ -518,13 +522,13 @@ def svm_loss_vectorized(W, X, y, reg):
     return _Anything(), _Anything()
 '''}),
     Entry("cheat_exec_vectorized", "cheat", "the 'vectorized' loss is made with exec and calls the loops: "
-          "its source cannot be checked, so the no-loops tests fail", 12, base="fast",
+          "its source cannot be checked, so the no-loops tests fail", 16.5, base="fast",
           cells={"svm_loss_vectorized": 'exec("def svm_loss_vectorized(W, X, y, reg):\\n'
                                         '    return svm_loss_naive(W, X, y, reg)\\n")\n',
                  "tuning": TUNING_HEAD}),
     Entry("cheat_rebind_vectorized", "cheat", "a loop-free def svm_loss_vectorized for the source check, "
           "then the name rebound to the loop version that runs: the no-loops tests must fail (plain "
-          "nbgrader inspects the function object and fails them)", 12, base="fast",
+          "nbgrader inspects the function object and fails them)", 16.5, base="fast",
           cells={"svm_loss_vectorized": '''def svm_loss_vectorized(W, X, y, reg):
     return 0.0, np.zeros_like(W)
 
@@ -533,7 +537,7 @@ svm_loss_vectorized = svm_loss_naive
 ''', "tuning": TUNING_HEAD}),
     Entry("cheat_reseed", "cheat", "reseeds the global RNGs from os.urandom in every call, replaces SEED, "
           "and rebinds VAL_ACCURACY_BARS to zeros next to random weights: the tests draw from their own "
-          "generators and read the bar from the grader's setup, so the verdict is 7 on every run", 7,
+          "generators and read the bar from the grader's setup, so the verdict is the same on every run", WRONG_BASE_SCORE,
           cells={"score_function": "{base}\n\n" + '''import os
 import random
 
@@ -564,7 +568,7 @@ VAL_ACCURACY_BARS = {name: 0.0 for name in VAL_ACCURACY_BARS}
     Entry("read_course", "read", "opens the source notebook (hidden tests), the gradebook, the staged "
           "notebooks and results of students graded before, a classmate's submission and other sandboxes' "
           "scratch copies, by absolute path (in the course and the kit's checkout) and by ../ paths as "
-          "from nbgrader's autograded/", 7,
+          "from nbgrader's autograded/", WRONG_BASE_SCORE,
           cells={"score_function": _read("{root}/solutions/svm/svm.ipynb", "{repo}/solutions/svm/svm.ipynb",
                                          "{root}/gradebook.db", "{repo}/gradebook.db",
                                          "{root}/grading/svm/executed/*/svm/svm.ipynb",
@@ -575,7 +579,7 @@ VAL_ACCURACY_BARS = {name: 0.0 for name in VAL_ACCURACY_BARS}
                                          "{root}/submitted/{victim}/svm/svm.ipynb", "/tmp/kit-*/work/*.ipynb",
                                          "/tmp/*/*.ipynb", "/home/*/*/*.ipynb")}),
     Entry("read_search_filesystem", "read", "walks every folder it can see for a file holding the hidden "
-          "tests", 7,
+          "tests", WRONG_BASE_SCORE,
           cells={"score_function": "{base}\n\n" + '''import os
 import time
 
@@ -595,7 +599,7 @@ for _dir, _subdirs, _files in os.walk("/"):
                 pass
 '''}),
     Entry("read_network", "read", "connects to a server on the grading machine's 127.0.0.1, to a public IP "
-          "and by DNS name, to fetch answers or leak tests", 7,
+          "and by DNS name, to fetch answers or leak tests", WRONG_BASE_SCORE,
           cells={"score_function": "{base}\n\n" + '''import socket
 
 _won = False
@@ -618,7 +622,7 @@ for _host, _port in [("127.0.0.1", {port}), ("localhost", {port}), ("1.1.1.1", 4
     Entry("write_course", "write", "appends to the source notebook, the config, the gradebook, a "
           "classmate's submission and staged notebook and other sandboxes' scratch copies, rewrites the "
           "gradebook's scores with sqlite, creates files in the course and the kit's checkout, by absolute "
-          "and ../ paths", 7,
+          "and ../ paths", WRONG_BASE_SCORE,
           cells={"score_function": _write(
               ["{root}/solutions/svm/svm.ipynb", "{root}/nbgrader_config.py", "{root}/gradebook.db",
                "{root}/submitted/{victim}/svm/svm.ipynb",
@@ -639,7 +643,7 @@ except Exception:
                    "{root}/submitted/{victim}/svm/svm.ipynb"),
           canary_in=("{root}/gradebook.db", "{root}/grading/svm/executed/{victim}/svm/svm.ipynb")),
     Entry("write_package", "write", "appends to the installed grading helpers and numpy, and drops a .pth "
-          "and a sitecustomize.py (run by every later Python, the grader's too) into site-packages", 7,
+          "and a sitecustomize.py (run by every later Python, the grader's too) into site-packages", WRONG_BASE_SCORE,
           cells={"score_function": _write("_targets", [], '''import site
 import sys
 
@@ -661,7 +665,7 @@ for _dir in site.getsitepackages() + [p for p in sys.path if p.endswith("site-pa
     Entry("fault_sleep", "resource", "the tuning cell sleeps past the per-cell limit", 17, True, "timeout",
           base="fast", cells={"tuning": "import time\n\ntime.sleep(100_000)\n"}),
     Entry("fault_memory_hog", "resource", "svm_loss_naive fills memory until the limit stops it "
-          "(MemoryError): a failed function, not a killed process", 14, base="fast",
+          "(MemoryError): a failed function, not a killed process", 16, base="fast",
           cells={"svm_loss_naive": "{base}\n\n" + '''_naive = svm_loss_naive
 
 
@@ -726,12 +730,12 @@ def svm_loss_naive(W, X, y, reg):
           "is graded, the duplicate flagged", 21, True, "appears 2 times", base="fast",
           edit=_duplicate_naive),
     Entry("malformed_delete_answer", "malformed", "the svm_loss_naive cell deleted: its stub is graded, "
-          "flagged", 14, True, "missing", base="fast", edit=_delete("svm_loss_naive")),
+          "flagged", 16, True, "missing", base="fast", edit=_delete("svm_loss_naive")),
     Entry("malformed_delete_test", "malformed", "a hidden test cell deleted: the source's copy runs anyway, "
           "so nothing is lost and there is nothing to review", 21, base="fast",
           edit=_delete("test_svm_loss_naive_hidden")),
     Entry("malformed_edit_test", "malformed", "the visible naive test replaced by pass: the original runs, "
-          "flagged", 7, True, "edited", edit=_edit_visible_test),
+          "flagged", WRONG_BASE_SCORE, True, "edited", edit=_edit_visible_test),
     Entry("malformed_inflate_points", "malformed", "two test cells claim 100 points: the source's points "
           "count, flagged", 21, True, "points", base="fast", edit=_inflate_points),
     Entry("malformed_markdown_answer", "malformed", "the svm_loss_naive answer cell turned into markdown: "
