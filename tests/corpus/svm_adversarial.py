@@ -8,7 +8,8 @@ writes the submission folder byte by byte:
 * ``fast``: the solution with a one-pair tuning cell (same 21 points, much faster to grade);
 * ``wrong``: a broken solution for cheats to sit on, worth ``WRONG_BASE_SCORE`` (8.75) points
   (linear_scores, bias_trick and training are right, both SVM losses forget to divide by N,
-  tuning is not done). Each of its cells ends with a *hook*: ``if _won:`` it switches to the right answer. An attack that
+  tuning is not done). Each of its cells ends with a *hook*: ``if _won:`` it switches to the
+  right answer. An attack that
   reaches anything it should not (a hidden test, the gradebook, the network, a file outside
   its scratch copy) sets ``_won`` and so turns its breach into points the test sees;
 * ``blank``: the released student notebook.
