@@ -538,7 +538,8 @@ svm_loss_vectorized = svm_loss_naive
 ''', "tuning": TUNING_HEAD}),
     Entry("cheat_reseed", "cheat", "reseeds the global RNGs from os.urandom in every call, replaces SEED, "
           "and rebinds VAL_ACCURACY_BARS to zeros next to random weights: the tests draw from their own "
-          "generators and read the bar from the grader's setup, so the verdict is the same on every run", WRONG_BASE_SCORE,
+          "generators and read the bar from the grader's setup, so the verdict is the same on every run",
+          WRONG_BASE_SCORE,
           cells={"score_function": "{base}\n\n" + '''import os
 import random
 
@@ -644,7 +645,8 @@ except Exception:
                    "{root}/submitted/{victim}/svm/svm.ipynb"),
           canary_in=("{root}/gradebook.db", "{root}/grading/svm/executed/{victim}/svm/svm.ipynb")),
     Entry("write_package", "write", "appends to the installed grading helpers and numpy, and drops a .pth "
-          "and a sitecustomize.py (run by every later Python, the grader's too) into site-packages", WRONG_BASE_SCORE,
+          "and a sitecustomize.py (run by every later Python, the grader's too) into site-packages",
+          WRONG_BASE_SCORE,
           cells={"score_function": _write("_targets", [], '''import site
 import sys
 
