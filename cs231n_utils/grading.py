@@ -432,6 +432,16 @@ def _describe(exc: BaseException) -> str:
     return f"your code raised {name}: {text}"[:600]
 
 
+def failed_requirements(outputs: list[Any]) -> str:
+    """The requirements a :class:`Rubric` reported failed in a cell's stdout, joined by `` | ``.
+
+    Each part reads ``<requirement> (-<share>): <why>``; empty when none failed.
+    """
+    text = "".join(o.get("text", "") for o in outputs
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")
+    return " | ".join(line[len("FAILED "):] for line in text.splitlines() if line.startswith("FAILED "))
+
+
 def cell_score(outputs: list[Any], points: float) -> float:
     """The points nbgrader gives an executed test cell with these outputs.
 

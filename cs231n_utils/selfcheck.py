@@ -26,7 +26,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from . import config
-from .grading import cell_score
+from .grading import cell_score, failed_requirements
 from .outcomes import TestOutcome
 from .submissions import HIDDEN_BEGIN, nbgrader_meta
 
@@ -148,12 +148,6 @@ def _nbgrader_score(cell: NotebookNode, points: float) -> float:
         return 0.0
 
 
-def _failed_requirements(cell: NotebookNode) -> str:
-    """The requirements a test cell's :class:`~cs231n_utils.grading.Rubric` reported failed."""
-    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
-    return "; ".join(line[len("FAILED "):] for line in text.splitlines() if line.startswith("FAILED "))
-
-
 def _error(cell: NotebookNode) -> NotebookNode | None:
     return next((o for o in cell.get("outputs", []) if o.output_type == "error"), None)
 
@@ -264,7 +258,7 @@ def _judge(cell: NotebookNode, result: TaskResult, answer_errors: dict[str, Note
         return
     if error is None:
         result.status = "partial"
-        result.message = _failed_requirements(cell)
+        result.message = failed_requirements(cell.get("outputs", []))
         if result.score == 0 and "not attempted yet" in result.message:
             result.status = "not attempted"
         return

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import sandbox
-from .protocol import BridgeError, RemoteRef, decode, encode, read_message, write_message
+from .protocol import MAX_WARNINGS, BridgeError, RemoteRef, decode, encode, read_message, write_message
 
 #: Warning classes a sandboxed call may report by name (any other arrives as a UserWarning).
 WARNING_TYPES: dict[str, type[Warning]] = {
@@ -302,7 +302,7 @@ class SandboxClient:
         """
         if not isinstance(caught, list):
             return
-        for item in caught[:20]:
+        for item in caught[:MAX_WARNINGS]:
             try:
                 name, message, lineno = str(item[0]), clean_text(str(item[1])), int(item[2])
             except (TypeError, ValueError, IndexError):

@@ -25,7 +25,7 @@ import nbformat
 import numpy as np
 from nbformat import NotebookNode
 
-from ..grading import cell_score
+from ..grading import cell_score, failed_requirements
 from ..outcomes import TestOutcome
 from ..submissions import nbgrader_meta
 from .client import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
@@ -93,12 +93,6 @@ def _split_last_expression(source: str, index: int) -> tuple[Any, Any]:
     return compile(tree, f"<cell {index}>", "exec"), last
 
 
-def _rubric_failures(outputs: list[NotebookNode]) -> str:
-    """The ``FAILED ...`` lines a :class:`~cs231n_utils.grading.Rubric` printed, as one message."""
-    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    return " | ".join(line[len("FAILED "):] for line in text.splitlines() if line.startswith("FAILED "))
-
-
 def _cap(text: str) -> str:
     return text if len(text) <= OUTPUT_CAP else text[:OUTPUT_CAP] + "\n[... output truncated]\n"
 
@@ -146,7 +140,7 @@ class NotebookRunner:
                 except ValueError as exc:  # the test's own result is out of range
                     score, message = 0.0, str(exc)
                 if score < points:
-                    message = message or _rubric_failures(cell.outputs)
+                    message = message or failed_requirements(cell.outputs)
                 outcomes.append(TestOutcome(meta["grade_id"], points, score, message))
                 continue
             if SETUP_TAG in cell.get("metadata", {}).get("tags", []):

@@ -20,6 +20,8 @@ ALLOWED_KINDS = frozenset("biuf")
 MAX_HEADER = 64 * 1024 * 1024
 #: Characters of a cell's stdout or stderr kept (the sandboxed side and the grader's alike).
 OUTPUT_CAP = 64 * 1024
+#: Warnings of one sandboxed call sent back to the grader (the rest are dropped).
+MAX_WARNINGS = 20
 MAX_BUFFER = 1024**3
 #: All buffers of one message together: a submission cannot make the grader hold more.
 MAX_MESSAGE = 1024**3

@@ -20,10 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from .protocol import OUTPUT_CAP, BridgeError, RemoteRef, decode, encode, read_message, write_message
-
-#: Warnings of one call sent back to the grader (the rest are dropped).
-MAX_WARNINGS = 20
+from .protocol import (
+    MAX_WARNINGS,
+    OUTPUT_CAP,
+    BridgeError,
+    RemoteRef,
+    decode,
+    encode,
+    read_message,
+    write_message,
+)
 
 #: Arguments larger than this are not synchronised with the grader before a callback.
 SYNC_BYTES = 16 * 1024 * 1024

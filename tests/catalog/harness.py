@@ -113,24 +113,11 @@ class GradedCatalog(dict[str, StudentReport]):
         """Test grade_id -> passed, as the trusted grader decided."""
         return {t.grade_id: t.passed for t in self[name].tests}
 
-    def nbgrader_verdicts(self, students: Iterable[str], dest: Path) -> dict[str, dict[str, bool]]:
+    def nbgrader_scores(self, students: Iterable[str], dest: Path) -> dict[str, dict[str, float]]:
         """Grade copies of these submissions with plain ``nbgrader autograde`` in a course at ``dest``.
 
-        Returns student -> test grade_id -> passed, to compare with :meth:`verdicts`.
+        Returns student -> test grade_id -> points nbgrader gave, to compare with :meth:`scores`.
         """
-        dest = make_course(self.assignment, Path(dest))
-        students = list(students)
-        for student in students:
-            shutil.copytree(self.root / "submitted" / student, dest / "submitted" / student)
-        # One BLAS thread, as the trusted grader runs: the same sums in the same order (and on a
-        # busy machine, a kernel whose BLAS threads fight for the cores runs several times slower).
-        with _env(**self.env, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"):
-            course.autograde(dest, self.assignment)
-        book = {row.student: row for row in course.grade_table(dest, self.assignment)}
-        return {s: {gid: score == top for gid, (score, top) in book[s].cells.items()} for s in students}
-
-    def nbgrader_scores(self, students: Iterable[str], dest: Path) -> dict[str, dict[str, float]]:
-        """Like :meth:`nbgrader_verdicts`, but test grade_id -> points nbgrader gave."""
         dest = make_course(self.assignment, Path(dest))
         students = list(students)
         for student in students:
