@@ -34,6 +34,27 @@ def test_student_notebooks_carry_no_outputs_or_solutions():
                 assert not cell.outputs and cell.execution_count is None, path
 
 
+def _top_level_functions(source: str) -> list[str]:
+    """Names of the functions a cell defines at its top level (magics and shell lines skipped)."""
+    import ast
+
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    return [n.name for n in ast.parse("\n".join(lines)).body if isinstance(n, ast.FunctionDef)]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_helper_is_defined_twice_in_a_notebook(assignment):
+    """A test helper or hidden reference lives in one cell; later cells reuse it (no pasted copies)."""
+    nb = course.read_notebook(REPO / "solutions" / assignment / f"{assignment}.ipynb")
+    where: dict[str, list[int]] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            for name in _top_level_functions(cell.source):
+                where.setdefault(name, []).append(index)
+    twice = {name: cells for name, cells in where.items() if len(cells) > 1}
+    assert not twice, f"{assignment}: functions defined in more than one cell (cells): {twice}"
+
+
 def test_demo_grades_full_blank_and_half_on_digits(tmp_path):
     """The README's first command, on the SVM assignment: full marks, zero, and in between."""
     out = subprocess.run([sys.executable, "-m", "cs231n_utils.cli", "demo", "svm", "--dir",
