@@ -127,6 +127,11 @@ def _system_binds() -> list[str]:
     return args
 
 
+def _import_root() -> str:
+    """The folder ``cs231n_utils`` is imported from here, so that the sandbox imports the same one."""
+    return str(Path(__file__).resolve().parents[2])
+
+
 def readonly_paths(extra: list[Path] | None = None) -> list[Path]:
     """What the sandbox needs read-only: the interpreter, the environment, the package, data."""
     here = Path(__file__).resolve().parents[1]  # the cs231n_utils package
@@ -180,7 +185,7 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
     launcher = [sys.executable, "-m", "cs231n_utils.grader.sandbox", "--limits", json.dumps(asdict(limits))]
     if bwrap is None:
         full_env = sandbox_env(env, home=str(workdir))
-        full_env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+        full_env["PYTHONPATH"] = _import_root()
         proc = subprocess.Popen([*launcher, "--", *cmd], cwd=workdir, env=full_env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=_stderr(), start_new_session=True)
@@ -194,8 +199,7 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
             "--bind", str(workdir), WORKDIR, "--chdir", WORKDIR, "--clearenv"]
     for key, value in sandbox_env(env).items():
         args += ["--setenv", key, value]
-    pkg_parent = str(Path(__file__).resolve().parents[1])
-    args += ["--setenv", "PYTHONPATH", pkg_parent]
+    args += ["--setenv", "PYTHONPATH", _import_root()]
     if os.geteuid() == 0:
         uid = BASE_UID + slot
         os.chown(workdir, uid, uid)

@@ -9,10 +9,11 @@ solution), and grades them all with :func:`cs231n_utils.grader.batch.grade_class
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import os
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,33 +57,116 @@ class Entry:
         return not self.must_fail and not self.gap
 
 
-def bundle(entries: Iterable[Entry], prefix: str = "right") -> list[Entry]:
+def _function_spans(source: str) -> dict[str, tuple[int, int]]:
+    """Top-level function name -> (first line, line after its end), 0-based, in ``source``."""
+    return {node.name: (node.lineno - 1 - len(node.decorator_list), node.end_lineno)
+            for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
+
+
+def _without_functions(source: str, names: Iterable[str]) -> str:
+    """``source`` with the top-level definitions of ``names`` removed."""
+    lines = source.splitlines()
+    spans = _function_spans(source)
+    for start, end in sorted((spans[n] for n in names if n in spans), reverse=True):
+        del lines[start:end]
+    return "\n".join(lines).strip("\n")
+
+
+def merge_variants(variants: Mapping[str, str]) -> str:
+    """One answer cell from variants of its functions, one variant per function.
+
+    ``variants`` maps a function of the cell to a whole cell in which that function is
+    rewritten (and the others are the standard ones). The result keeps each variant's own
+    function, and whatever else its cell defines, and drops its copies of the other varied
+    functions: right implementations of two functions of one cell graded in one submission.
+    """
+    parts = [_without_functions(src, [g for g in variants if g != f]) for f, src in variants.items()]
+    return "\n\n\n".join(parts) + "\n"
+
+
+def _pairable(entry: Entry, function: str | None) -> bool:
+    """Whether ``entry`` rewrites only ``function``, a top-level function of its only answer cell."""
+    return (function is not None and len(entry.overrides) == 1
+            and function in _function_spans(next(iter(entry.overrides.values()))))
+
+
+def _fits(bundle_: dict[str, dict[str | None, Entry]], entry: Entry, function: str | None) -> bool:
+    """Whether ``entry`` (rewriting ``function``, None for its whole cells) can join ``bundle_``."""
+    taken = [bundle_.get(cell, {}) for cell in entry.overrides]
+    return all(not t or (function is not None and None not in t and function not in t) for t in taken)
+
+
+def bundle(entries: Iterable[Entry], prefix: str = "right",
+           varies: Callable[[Entry], str] | None = None) -> list[Entry]:
     """Right entries combined into as few submissions as their answer cells allow.
 
     Right entries lose no points, and a function's points depend on that function only, so
     right implementations of *different* answer cells can share one submission: each bundle
-    takes at most one entry per answer cell. A bundle keeps every test its entries keep.
-    Returns the bundles, named ``<prefix>_01``, ``<prefix>_02``, ...; :func:`members` maps back.
+    takes at most one entry per answer cell. With ``varies`` (entry -> the function it
+    rewrites), entries that rewrite *different functions of one cell* share it too (the cell
+    is rebuilt by :func:`merge_variants`), so a cell of two functions needs half the bundles.
+    A bundle keeps every test its entries keep. Returns the bundles, named ``<prefix>_01``,
+    ``<prefix>_02``, ...; :func:`members` maps back.
     """
-    bundles: list[list[Entry]] = []
+    bundles: list[dict[str, dict[str | None, Entry]]] = []  # cell -> function (None: whole cell) -> entry
     for entry in entries:
         if not entry.right:
             raise ValueError(f"only right entries can be bundled, not {entry.name!r}")
-        home = next((b for b in bundles if not any(set(e.overrides) & set(entry.overrides) for e in b)), None)
+        function = varies(entry) if varies else None
+        function = function if _pairable(entry, function) else None
+
+        home = next((b for b in bundles if _fits(b, entry, function)), None)
         if home is None:
-            bundles.append([entry])
-        else:
-            home.append(entry)
+            home = {}
+            bundles.append(home)
+        for cell in entry.overrides:
+            home.setdefault(cell, {})[function] = entry
     out = []
-    for i, members_ in enumerate(bundles, 1):
-        out.append(Entry(name=f"{prefix}_{i:02d}", mistake=" + ".join(e.name for e in members_),
-                         overrides={k: v for e in members_ for k, v in e.overrides.items()},
-                         keeps=frozenset().union(*(e.keeps for e in members_))))
+    for i, cells in enumerate(bundles, 1):
+        parts = list({e.name: e for by_function in cells.values() for e in by_function.values()}.values())
+        overrides = {}
+        for cell, by_function in cells.items():
+            if len(by_function) == 1:
+                (only,) = by_function.values()
+                overrides[cell] = only.overrides[cell]
+            else:
+                overrides[cell] = merge_variants({f: e.overrides[cell] for f, e in by_function.items()})
+        out.append(Entry(name=f"{prefix}_{i:02d}", mistake=" + ".join(e.name for e in parts),
+                         overrides=overrides, keeps=frozenset().union(*(e.keeps for e in parts))))
+    return out
+
+
+def bundle_wrong(entries: Iterable[Entry], reach: Callable[[Entry], Iterable[str]],
+                 prefix: str = "wrong") -> list[Entry]:
+    """Wrong entries combined into submissions whose members cannot blur each other's grades.
+
+    Two entries share a submission only if they replace different answer cells and ``reach``
+    (entry -> every test cell it may make lose points) gives them no test in common: then each
+    test that loses points in the bundle is owed to exactly one member, and each member is
+    judged on its own reach. Returns the bundles (their ``must_fail`` the union of their
+    members'), named ``<prefix>_01``, ...; :func:`members` maps back.
+    """
+    groups: list[list[tuple[Entry, set[str]]]] = []
+    for entry in entries:
+        tests = set(reach(entry))
+        home = next((g for g in groups if all(not set(e.overrides) & set(entry.overrides) and not t & tests
+                                              for e, t in g)), None)
+        if home is None:
+            groups.append([(entry, tests)])
+        else:
+            home.append((entry, tests))
+    out = []
+    for i, group in enumerate(groups, 1):
+        parts = [e for e, _ in group]
+        must_fail = frozenset().union(*(e.must_fail for e in parts))
+        out.append(Entry(name=f"{prefix}_{i:02d}", mistake=" + ".join(e.name for e in parts),
+                         overrides={k: v for e in parts for k, v in e.overrides.items()}, must_fail=must_fail,
+                         gap="" if must_fail else "only entries the tests cannot see"))
     return out
 
 
 def members(bundles: Iterable[Entry]) -> dict[str, str]:
-    """Right entry name -> the name of the bundle that holds it."""
+    """Entry name -> the name of the bundle that holds it."""
     return {name: b.name for b in bundles for name in b.mistake.split(" + ")}
 
 

@@ -2,7 +2,7 @@
 
 Every entry is correct by the notebook's contract (the docstrings and the task text of
 solutions/optimization/optimization.ipynb) and must keep full marks in the test cells of the
-answer cell it replaces: tests/test_optimization_catalog.py grades them (bundled, several answer
+answer cell it replaces: tests/test_catalogs.py grades them (bundled, several answer
 cells per submission) and checks it. They differ in what tests tend to over-specify: loop style
 (np.ndindex, np.nditer, flat indices, itertools.product), how x is perturbed and restored, the
 vectorized form of the SVM loss (masks, np.where, einsum, np.add.at, bincount, one-hot), the order

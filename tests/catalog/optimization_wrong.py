@@ -2,7 +2,7 @@
 
 Every entry is a mistake students really make, written as complete answer cells that differ
 from a correct implementation by that one mistake. ``must_fail`` names the test cells that must
-take points for it; tests/test_optimization_catalog.py checks that they do. Answer cells:
+take points for it; tests/test_catalogs.py checks that they do. Answer cells:
 numerical_gradient (both finite differences), svm_loss, random_search, random_local_search,
 gradient_descent, sgd, lr_schedule. Every test cell exercises only its own answer cell (the
 hidden training tests bring their own reference loss), so one mistake costs points only where

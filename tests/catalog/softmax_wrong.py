@@ -8,7 +8,7 @@ the share of the requirement it breaks (and of those that count only with it: "n
 or "inputs unchanged" earn nothing for a function whose values are wrong). No test cell calls the
 functions of another answer cell, except that the tuning cell trains with the student's own
 vectorized loss and SGD: their mistakes may cost the accuracy bar's share there, and
-tests/test_softmax_catalog.py checks that nothing else is lost. Answer cells: softmax_function,
+tests/test_catalogs.py checks that nothing else is lost. Answer cells: softmax_function,
 softmax_loss_naive, softmax_loss_vectorized, train_predict, tuning.
 """
 
