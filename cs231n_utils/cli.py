@@ -99,28 +99,72 @@ def cmd_autograde(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backend(args: argparse.Namespace):
+    """The grading backend the command line asks for."""
+    if args.backend == "slurm":
+        from .grader.slurm import SlurmBackend
+
+        return SlurmBackend(throttle=args.throttle, sbatch_args=args.sbatch_arg or [])
+    from .grader.local import LocalBackend
+
+    return LocalBackend(args.workers)
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .grader.batch import WORK_DIR, grade_class
+    from .grader.batch import WORK_DIR, grade_class, plan_jobs
     from .grader.report import format_report
     from .grader.sandbox import Limits, describe_isolation
 
     root = _course_root(args.course)
     limits = Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
                     cell_seconds=args.cell_seconds)
+    if args.backend == "kubernetes":
+        from . import config
+        from .grader.kubernetes import KubernetesBackend
+
+        if not args.image or not args.claim:
+            raise SystemExit("error: --backend kubernetes needs --image (built from "
+                             "deploy/kubernetes/Dockerfile) and --claim (the PersistentVolumeClaim "
+                             "holding the course folder)")
+        jobs = [j for j in plan_jobs(root, args.assignment, limits, isolate=not args.no_sandbox,
+                                     students=args.student, env=config.data_env(dataset=args.dataset))
+                if args.fresh or not j.finished()]
+        if not jobs:
+            print("every submission already has a result: run `cs231n-kit grade` to record them")
+            return 0
+        backend = KubernetesBackend(args.image, args.claim, parallelism=args.throttle,
+                                    namespace=args.namespace)
+        manifest = backend.write(root, args.assignment, [j.path for j in jobs], limits)
+        print(f"wrote {manifest} ({len(jobs)} jobs). Apply it with\n  kubectl apply -f {manifest}\n"
+              "and when the Job has completed, record the results with\n"
+              f"  cs231n-kit grade {args.assignment}\n"
+              "(which grades here whatever the cluster could not)")
+        return 0
     print(f"isolation: {describe_isolation()}")
     start = time.perf_counter()
     rows = grade_class(root, args.assignment, workers=args.workers, limits=limits,
                        isolate=not args.no_sandbox, progress=not args.no_progress,
-                       students=args.student, dataset=args.dataset)
+                       students=args.student, dataset=args.dataset, backend=_backend(args), fresh=args.fresh)
     print(format_report(rows, args.assignment))
     elapsed = time.perf_counter() - start
     print(f"graded {len(rows)} submissions in {elapsed:.1f} s "
-          f"({60 * len(rows) / max(elapsed, 1e-9):.1f} per minute) with {args.workers} worker(s); "
+          f"({60 * len(rows) / max(elapsed, 1e-9):.1f} per minute) on {args.backend}; "
           f"report in {root / WORK_DIR / args.assignment / 'report.md'}")
     flagged = [r.student for r in rows if r.needs_review]
     if flagged:
         print(f"needs a human look: {', '.join(flagged)}")
     return 0
+
+
+def cmd_grade_one(args: argparse.Namespace) -> int:
+    from .grader import job
+
+    argv = [args.spec] if args.spec else []
+    if args.list:
+        argv += ["--list", args.list]
+    if args.index is not None:
+        argv += ["--index", str(args.index)]
+    return job.main(argv)
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
@@ -270,6 +314,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-sandbox", action="store_true",
                    help="skip bubblewrap even where available (limits only; for debugging)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--backend", choices=("local", "slurm", "kubernetes"), default="local",
+                   help="where the jobs run: local processes (default), a Slurm job array, or a "
+                        "Kubernetes Indexed Job manifest to apply")
+    p.add_argument("--fresh", action="store_true",
+                   help="grade everything again (default: resume, grading only what has no result)")
+    p.add_argument("--throttle", type=int, default=50,
+                   help="slurm/kubernetes: tasks running at once (default 50)")
+    p.add_argument("--sbatch-arg", action="append", metavar="OPTION",
+                   help="slurm: a further sbatch option, e.g. --sbatch-arg=--partition=short (repeatable)")
+    p.add_argument("--image", help="kubernetes: the grading image (deploy/kubernetes/Dockerfile)")
+    p.add_argument("--claim", help="kubernetes: the PersistentVolumeClaim holding the course folder")
+    p.add_argument("--namespace", help="kubernetes: the namespace (default: kubectl's)")
+    grade_one_help = ("grade one submitted notebook: a JSON job spec in, a JSON result out "
+                      "(what every backend runs)")
+    p = sub.add_parser("grade-one", help=grade_one_help, description=grade_one_help)
+    p.set_defaults(func=cmd_grade_one)
+    p.add_argument("spec", nargs="?",
+                   help="the job spec (grading/<assignment>/jobs/<student>__<notebook>.json)")
+    p.add_argument("--list", help="a file of spec paths, one per line (with --index)")
+    p.add_argument("--index", type=int, help="which spec of --list (default: $SLURM_ARRAY_TASK_ID or "
+                                             "$JOB_COMPLETION_INDEX)")
     p = add("feedback", cmd_feedback, "write HTML feedback for autograded submissions")
     p.add_argument("assignment")
     p = add("export", cmd_export, "export the gradebook to CSV")

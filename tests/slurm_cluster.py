@@ -47,7 +47,8 @@ def unavailable() -> str | None:
         return "the Slurm tests start slurmctld, slurmd and munged, which needs root"
     missing = [d for d in DAEMONS if shutil.which(d) is None and not Path("/usr/sbin", d).exists()]
     if missing:
-        return f"Slurm or munge is not installed (missing {', '.join(missing)}): apt-get install slurm-wlm munge"
+        return (f"Slurm or munge is not installed (missing {', '.join(missing)}): "
+                "apt-get install slurm-wlm munge")
     try:
         pwd.getpwnam("munge")
     except KeyError:
@@ -72,7 +73,8 @@ def _memory_mb() -> int:
     return 4096
 
 
-def write_config(folder: Path, cpus: int, memory_mb: int, mem_per_cpu_mb: int) -> Path:
+def write_config(folder: Path, cpus: int, memory_mb: int, mem_per_cpu_mb: int,
+                 max_array_size: int = 1001) -> Path:
     """slurm.conf (and cgroup.conf) for one node named after this machine, state kept in ``folder``."""
     node = socket.gethostname().split(".")[0]
     for sub in ("state", "spool", "log"):
@@ -100,7 +102,7 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU_Memory
 DefMemPerCPU={mem_per_cpu_mb}
-MaxArraySize=1001
+MaxArraySize={max_array_size}
 ReturnToService=2
 SlurmdTimeout=30
 InactiveLimit=0
@@ -153,12 +155,12 @@ def _wait_idle(cluster: Cluster, timeout: float) -> None:
 
 @contextlib.contextmanager
 def single_node_cluster(folder: Path, cpus: int | None = None, mem_per_cpu_mb: int = 1024,
-                        timeout: float = 60) -> Iterator[Cluster]:
+                        max_array_size: int = 1001, timeout: float = 60) -> Iterator[Cluster]:
     """Start munge, slurmctld and slurmd for one node; yield the :class:`Cluster`; stop them."""
     folder = Path(folder).resolve()
     cpus = cpus or os.cpu_count() or 1
     memory_mb = max(_memory_mb() - 512, cpus * mem_per_cpu_mb)
-    conf = write_config(folder, cpus, memory_mb, mem_per_cpu_mb)
+    conf = write_config(folder, cpus, memory_mb, mem_per_cpu_mb, max_array_size)
     cluster = Cluster(conf, socket.gethostname().split(".")[0], cpus)
     _start_munge(folder)
     started = []

@@ -1,38 +1,166 @@
-"""Grade a whole class: a job per submitted notebook, run on a local pool, then recorded.
+"""Grade a whole class: plan a job per submitted notebook, run them on a backend, record the results.
 
-``cs231n-kit grade <assignment>`` calls :func:`grade_class`, which
+``cs231n-kit grade <assignment> [--backend local|slurm]`` calls :func:`grade_class`, which
 
-1. finds every ``submitted/<student>/<assignment>/`` and stages a scratch copy of it
-   (:mod:`.collect`);
-2. writes one :class:`~.records.JobSpec` per notebook and runs ``--workers`` of them at once,
-   each in a fresh process (:mod:`.job`);
-3. records the executed notebooks in nbgrader's gradebook, marks flagged ones for a manual
-   look (:mod:`.gradebook`), and writes the class report (:mod:`.report`).
+1. finds every ``submitted/<student>/<assignment>/`` (:mod:`.collect`) and writes one
+   :class:`~.records.JobSpec` per notebook to ``grading/<assignment>/jobs/`` (:func:`plan_jobs`);
+2. runs the jobs that have no result yet for the submitted file on the backend (:mod:`.local`:
+   a process pool; :mod:`.slurm`: a job array), each job a fresh process that stages its own
+   scratch copy (:mod:`.job`), and runs once more the ones that died; a job that dies twice gets a
+   flagged result (a human must look), never a silent 0;
+3. reads the results, records the executed notebooks in nbgrader's gradebook, marks flagged ones
+   for a manual look (:mod:`.gradebook`), and writes the class report (:mod:`.report`).
+
+A re-run grades only what has no result yet (or was submitted again since): an interrupted batch
+resumes where it stopped. ``fresh=True`` starts over.
 """
 
 from __future__ import annotations
 
-import queue
 import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+import nbformat
 
 from .. import config, course
-from .collect import find_submissions, stage
+from ..outcomes import TestOutcome
+from ..submissions import nbgrader_meta
+from .collect import find_submissions
 from .gradebook import flag_for_review, record_in_gradebook
-from .job import launch
-from .records import JobResult, JobSpec, StudentReport
+from .job import file_digest, write_atomic
+from .local import LocalBackend, log_path
+from .rebuild import read_submission, rebuild
+from .records import Flag, FlagKind, JobResult, JobSpec, StudentReport
 from .report import write_report
 from .sandbox import Limits
 
-#: The grader's folder in the course: grading/<assignment>/{executed,results,report.md}.
+#: The grader's folder in the course: grading/<assignment>/{jobs,executed,results,report.md}.
 WORK_DIR = "grading"
+#: Runs of a job before it is flagged: the first, and one retry.
+ATTEMPTS = 2
+
+
+class Backend(Protocol):
+    """Where jobs run. ``run`` returns when every job has ended, with or without a result."""
+
+    name: str
+
+    def run(self, specs: Sequence[Path], limits: Limits, done: Callable[[Path], None] | None = None) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """One notebook of one student: the spec's file and the spec."""
+
+    path: Path
+    spec: JobSpec
+
+    def finished(self) -> bool:
+        """Whether a result exists for the file that was submitted (not an older one)."""
+        result = self.spec.out_result
+        if not result.is_file():
+            return False
+        try:
+            return JobResult.from_json(result.read_text()).digest == self.spec.digest
+        except (OSError, ValueError, KeyError, TypeError):
+            return False  # unreadable: grade again
+
+
+def plan_jobs(course_root: Path, assignment: str, limits: Limits, isolate: bool = True,
+              students: list[str] | None = None, env: dict[str, str] | None = None) -> list[PlannedJob]:
+    """Write one JobSpec per (student, notebook) under ``grading/<assignment>/jobs/``."""
+    course_root = Path(course_root).resolve()
+    env = dict(env or {})
+    sources = sorted((course_root / "solutions" / assignment).glob("*.ipynb"))
+    if not sources:
+        raise course.CourseError(f"no notebook in solutions/{assignment}/")
+    if not (course_root / "assignments" / assignment).is_dir():
+        course.release(course_root, [assignment])
+    subs = [(s, p) for s, p in find_submissions(course_root, assignment) if not students or s in students]
+    if not subs:
+        raise course.CourseError(f"nothing to grade: no submitted/<student>/{assignment}/ folder")
+    work = course_root / WORK_DIR / assignment
+    readonly = tuple(config.data_paths(env))
+    planned = []
+    for student, folder in subs:
+        for src in sources:
+            name = f"{student}__{src.stem}"
+            spec = JobSpec(source=src, release=course_root / "assignments" / assignment / src.name,
+                           out_notebook=work / "executed" / student / assignment / src.name,
+                           out_result=work / "results" / f"{name}.json", folder=folder, student=student,
+                           assignment=assignment, limits=limits, env=env, readonly=readonly,
+                           isolate=isolate, digest=file_digest(folder / src.name))
+            path = work / "jobs" / f"{name}.json"
+            write_atomic(path, spec.to_json())
+            planned.append(PlannedJob(path, spec))
+    return planned
+
+
+def _died(job: PlannedJob, attempts: int) -> JobResult:
+    """The flagged result of a job that never wrote one, and its notebook for the gradebook.
+
+    The notebook is the submission rebuilt from the source, every test cell showing why it has
+    no score, so the gradebook has the student (at 0, marked for a manual grade) rather than
+    nothing.
+    """
+    log = log_path(job.path)
+    tail = log.read_text(errors="replace").strip()[-500:] if log.is_file() else ""
+    text = (f"the grader could not grade this submission (the job ended without a result "
+            f"{attempts} time{'s' if attempts > 1 else ''})" + (f": {tail}" if tail else ""))
+    source_nb = nbformat.read(job.spec.source, as_version=4)
+    release_nb = nbformat.read(job.spec.release, as_version=4)
+    submission, _ = read_submission(job.spec.folder / job.spec.notebook) if job.spec.folder else (None, None)
+    nb, _ = rebuild(source_nb, release_nb, submission)
+    tests = []
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            cell.outputs = [nbformat.v4.new_output("error", ename="GraderFailed", evalue=text,
+                                                   traceback=[text])]
+            tests.append(TestOutcome(meta["grade_id"], float(meta.get("points", 0)), 0.0, text))
+    write_atomic(job.spec.out_notebook, nbformat.writes(nb))
+    return JobResult(tests, [Flag(FlagKind.GRADER_FAILED, text)], digest=job.spec.digest)
+
+
+def run_jobs(jobs: Sequence[PlannedJob], backend: Backend, limits: Limits, progress: bool = True,
+             label: str = "grading") -> None:
+    """Run the jobs without a result on ``backend``; retry the ones that died; flag what died twice."""
+    todo = [j for j in jobs if not j.finished()]
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc=label, unit="nb")
+    lock = threading.Lock()
+
+    def done(_spec: Path) -> None:
+        if bar is not None:
+            with lock:
+                bar.update(1)
+
+    for attempt in range(1, ATTEMPTS + 1):
+        if not todo:
+            break
+        if bar is not None and attempt > 1:
+            bar.total += len(todo)
+            bar.set_description(f"{label} (retry)")
+        backend.run([j.path for j in todo], limits, done)
+        todo = [j for j in todo if not j.finished()]
+    if bar is not None:
+        bar.close()
+    for job in todo:
+        write_atomic(job.spec.out_result, _died(job, ATTEMPTS).to_json())
 
 
 def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Limits | None = None,
                 isolate: bool = True, progress: bool = True, students: list[str] | None = None,
-                dataset: str | None = None, data_env: dict[str, str] | None = None) -> list[StudentReport]:
+                dataset: str | None = None, data_env: dict[str, str] | None = None,
+                backend: Backend | None = None, fresh: bool = False) -> list[StudentReport]:
     """Grade every submission of ``assignment`` and record the scores in the gradebook.
 
     Parameters
@@ -42,9 +170,9 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
     assignment : str
         A folder of ``solutions/``.
     workers : int
-        Notebooks graded at once.
+        Notebooks graded at once by the default local backend.
     limits : Limits, optional
-        The sandbox's limits (defaults if omitted).
+        The sandbox's limits (defaults if omitted); a cluster backend asks for them per task.
     isolate : bool
         Use bubblewrap where available.
     progress : bool
@@ -55,6 +183,12 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
         The notebooks' dataset (``CS231N_DATASET``); default: the environment's.
     data_env : dict, optional
         Further data variables (e.g. ``CS231N_CIFAR10_SUBSET``), see :func:`cs231n_utils.config.data_env`.
+    backend : Backend, optional
+        Where the jobs run: :class:`~.local.LocalBackend` (default, ``workers`` processes) or
+        :class:`~.slurm.SlurmBackend`.
+    fresh : bool
+        Forget earlier results and grade everything again (default: resume, grading only the
+        notebooks with no result for the file submitted).
 
     Returns
     -------
@@ -64,58 +198,16 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
     course_root = Path(course_root).resolve()
     limits = limits or Limits()
     env = {**config.data_env(dataset=dataset), **(data_env or {})}
-    sources = sorted((course_root / "solutions" / assignment).glob("*.ipynb"))
-    if not sources:
-        raise course.CourseError(f"no notebook in solutions/{assignment}/")
-    if not (course_root / "assignments" / assignment).is_dir():
-        course.release(course_root, [assignment])
-    subs = [(s, p) for s, p in find_submissions(course_root, assignment)
-            if not students or s in students]
-    if not subs:
-        raise course.CourseError(f"nothing to grade: no submitted/<student>/{assignment}/ folder")
     work = course_root / WORK_DIR / assignment
-    staged = work / "executed"
-    shutil.rmtree(work, ignore_errors=True)
-    staged.mkdir(parents=True)
-    readonly = tuple(config.data_paths(env))
-    slots: queue.Queue[int] = queue.Queue()
-    for i in range(max(1, workers)):
-        slots.put(i)
-    per_job_timeout = limits.cpu_seconds * 2 + 120
-
-    def job(student: str, folder: Path, src: Path) -> tuple[str, JobResult]:
-        slot = slots.get()
-        scratch, workdir, problem = stage(student, folder, assignment)
-        try:
-            spec = JobSpec(source=src, release=course_root / "assignments" / assignment / src.name,
-                           submission=workdir / src.name, workdir=workdir,
-                           out_notebook=staged / student / assignment / src.name,
-                           out_result=work / "results" / f"{student}__{src.stem}.json",
-                           limits=limits, env=env, readonly=readonly, slot=slot, isolate=isolate,
-                           problem=problem)
-            return student, launch(spec, per_job_timeout)
-        finally:
-            slots.put(slot)
-            shutil.rmtree(scratch, ignore_errors=True)
-
-    reports: dict[str, StudentReport] = {s: StudentReport(s) for s, _ in subs}
-    bar = None
-    if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(subs) * len(sources), desc=f"grading {assignment}", unit="nb")
-    lock = threading.Lock()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(job, s, p, src) for s, p in subs for src in sources]
-        for fut in as_completed(futures):
-            student, result = fut.result()
-            with lock:
-                reports[student].add(result)
-            if bar is not None:
-                bar.update(1)
-    if bar is not None:
-        bar.close()
-    record_in_gradebook(course_root, assignment, staged, list(reports))
+    if fresh:
+        shutil.rmtree(work, ignore_errors=True)
+    jobs = plan_jobs(course_root, assignment, limits, isolate=isolate, students=students, env=env)
+    run_jobs(jobs, backend or LocalBackend(workers), limits, progress=progress, label=f"grading {assignment}")
+    reports: dict[str, StudentReport] = {}
+    for job in jobs:
+        report = reports.setdefault(job.spec.student, StudentReport(job.spec.student))
+        report.add(JobResult.from_json(job.spec.out_result.read_text()))
+    record_in_gradebook(course_root, assignment, work / "executed", list(reports))
     flag_for_review(course_root, assignment, [r for r in reports.values() if r.needs_review])
     rows = [reports[s] for s in sorted(reports)]
     write_report(work, rows, assignment)

@@ -60,35 +60,52 @@ class Flag:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """Everything one job needs to grade one submitted notebook."""
+    """Everything one job needs to grade one submitted notebook, wherever the job runs.
+
+    With ``folder`` (the student's ``submitted/<student>/<assignment>/``) the job stages its own
+    scratch copy of it and grades ``folder/<notebook>`` there, so the spec is all a process on
+    another machine needs; without it, ``submission`` and ``workdir`` name a copy already staged.
+    """
 
     source: Path  #: the instructor's notebook (solutions/<a>/<nb>.ipynb)
     release: Path  #: the released student version (assignments/<a>/<nb>.ipynb)
-    submission: Path  #: the submitted notebook, in its scratch copy
-    workdir: Path  #: the scratch copy of the student's folder (the sandbox's working directory)
     out_notebook: Path  #: where the executed notebook is written
     out_result: Path  #: where the :class:`JobResult` is written
+    folder: Path | None = None  #: the submission folder to stage (None: already staged)
+    submission: Path | None = None  #: the staged notebook (when ``folder`` is None)
+    workdir: Path | None = None  #: the staged folder, the sandbox's working directory
+    student: str = ""
+    assignment: str = ""
     limits: Limits = field(default_factory=Limits)
     env: dict[str, str] = field(default_factory=dict)  #: data variables for the notebook (config.data_env)
     readonly: tuple[Path, ...] = ()  #: data the sandbox may read
     slot: int = 0  #: worker slot (its own uid in the sandbox)
     isolate: bool = True  #: use bubblewrap when available
     problem: str | None = None  #: a reason found before grading not to read the submission
+    digest: str = ""  #: sha256 of the submitted notebook when planned (a result is for this file only)
+
+    _PATHS = ("source", "release", "out_notebook", "out_result", "folder", "submission", "workdir")
+
+    @property
+    def notebook(self) -> str:
+        """The notebook's file name."""
+        return self.source.name
 
     def to_json(self) -> str:
         data = asdict(self)
-        data.update({k: str(v) for k, v in data.items() if isinstance(v, Path)})
+        data.update({k: (None if data[k] is None else str(data[k])) for k in self._PATHS})
         data["readonly"] = [str(p) for p in self.readonly]
         return json.dumps(data, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> JobSpec:
         data = json.loads(text)
-        paths = {k: Path(data[k]) for k in ("source", "release", "submission", "workdir",
-                                            "out_notebook", "out_result")}
-        return cls(**paths, limits=Limits(**data.get("limits", {})), env=dict(data.get("env", {})),
+        paths = {k: (None if data.get(k) is None else Path(data[k])) for k in cls._PATHS}
+        return cls(**paths, student=str(data.get("student", "")), assignment=str(data.get("assignment", "")),
+                   limits=Limits(**data.get("limits", {})), env=dict(data.get("env", {})),
                    readonly=tuple(Path(p) for p in data.get("readonly", [])), slot=int(data.get("slot", 0)),
-                   isolate=bool(data.get("isolate", True)), problem=data.get("problem"))
+                   isolate=bool(data.get("isolate", True)), problem=data.get("problem"),
+                   digest=str(data.get("digest", "")))
 
 
 @dataclass
@@ -99,6 +116,8 @@ class JobResult:
     flags: list[Flag] = field(default_factory=list)
     isolation: str = ""
     seconds: float = 0.0
+    digest: str = ""  #: the JobSpec's digest: which submitted file this result grades
+    host: str = ""  #: the machine that ran the job
 
     @property
     def score(self) -> float:
@@ -115,7 +134,8 @@ class JobResult:
     def to_json(self) -> str:
         return json.dumps({"score": self.score, "max_score": self.max_score,
                            "needs_review": self.needs_review, "isolation": self.isolation,
-                           "seconds": self.seconds, "tests": [t.to_dict() for t in self.tests],
+                           "seconds": self.seconds, "digest": self.digest, "host": self.host,
+                           "tests": [t.to_dict() for t in self.tests],
                            "flags": [f.to_dict() for f in self.flags]}, indent=1)
 
     @classmethod
@@ -123,7 +143,8 @@ class JobResult:
         data = json.loads(text)
         return cls([TestOutcome.from_dict(t) for t in data.get("tests", [])],
                    [Flag.from_dict(f) for f in data.get("flags", [])],
-                   str(data.get("isolation", "")), float(data.get("seconds", 0.0)))
+                   str(data.get("isolation", "")), float(data.get("seconds", 0.0)),
+                   str(data.get("digest", "")), str(data.get("host", "")))
 
 
 @dataclass
