@@ -94,7 +94,7 @@ CATALOG = [
           {"staged_bce": swap("staged_bce", 'w, X, y, reg, s = cache["w"], cache["X"], cache["y"], cache["reg"], cache["s"]',
                               'w, X, y, reg, s = LAST["w"], LAST["X"], LAST["y"], LAST["reg"], LAST["s"]').replace(
               '    return float(data_loss + reg_loss), cache', '    LAST.clear()\n    LAST.update(cache)\n    return float(data_loss + reg_loss), cache')
-              + "\n\nLAST = {}\n"}, STAGED),
+              + "\n\nLAST = {}\n"}, frozenset({"test_staged_bce"})),
     Entry("hessian_without_weights", "the Hessian X.T X / N + 2 reg I, without the weights p (1 - p)",
           {"newton": swap("newton", "weights = p * (1 - p)  # (N,) the diagonal of S", "weights = np.ones_like(p)")},
           frozenset({"test_newton", "test_newton_hidden"})),
