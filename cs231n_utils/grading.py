@@ -308,6 +308,51 @@ def assert_no_python_loops(fn: Callable[..., Any]) -> None:
         )
 
 
+def find_calls(fn: Callable[..., Any], names: frozenset[str] | set[str],
+               _seen: set[int] | None = None) -> list[str]:
+    """List the uses of the functions ``names`` in ``fn`` and in the notebook functions it calls.
+
+    A use is a call or any other reference (``solve = np.linalg.inv`` counts too), by plain
+    name or as an attribute (``np.linalg.inv``, ``scipy.linalg.inv``). As in
+    :func:`find_python_loops`, functions defined in the notebook that ``fn`` calls are
+    inspected as well.
+
+    Returns
+    -------
+    list of str
+        One description per use, e.g. ``"inv (newton_step, line 4)"``.
+    """
+    _seen = set() if _seen is None else _seen
+    if id(fn) in _seen:
+        return []
+    _seen.add(id(fn))
+    tree = _function_tree(fn)
+    fname = getattr(fn, "__name__", "?")
+    if tree is None:
+        return [f"unreadable source ({fname} was not defined with a plain def in a cell)"]
+    found, called = [], set()
+    for node in ast.walk(tree):
+        used = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+        if used in names:
+            found.append(f"{used} ({fname}, line {node.lineno})")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            called.add(node.func.id)
+    namespace = getattr(fn, "__kit_namespace__", None) or getattr(fn, "__globals__", {})
+    for callee in sorted(called):
+        target = namespace.get(callee)
+        if callable(target) and getattr(target, "__module__", None) == "__main__":
+            found.extend(find_calls(target, names, _seen))
+    return found
+
+
+def assert_no_calls(fn: Callable[..., Any], names: frozenset[str] | set[str], advice: str) -> None:
+    """Assert that ``fn`` (and the notebook functions it calls) uses none of the functions ``names``."""
+    uses = find_calls(fn, names)
+    if uses:
+        raise AssertionError(f"{fn.__name__} must not use {', '.join(sorted(names))}, but it does: "
+                             f"{', '.join(uses)}. {advice}")
+
+
 # -- partial credit -----------------------------------------------------------------------------
 
 #: Warnings that are reported but cost nothing (they come from libraries, not from the maths).
