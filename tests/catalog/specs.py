@@ -13,7 +13,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from . import optimization_right, optimization_wrong, softmax_right, softmax_wrong, svm_right, svm_wrong
+from . import (
+    logistic_right,
+    logistic_wrong,
+    optimization_right,
+    optimization_wrong,
+    softmax_right,
+    softmax_wrong,
+    svm_right,
+    svm_wrong,
+)
 from .harness import Entry, bundle, bundle_wrong, members
 
 BLANK = "blank"
@@ -40,7 +49,8 @@ class CatalogSpec:
     breaks_training: frozenset[str] = frozenset()
     min_wrong: int = 10  #: entries that must lose points, at least
     min_right: int = 15  #: differently written right versions of every graded function, at least
-    min_right_cells: Mapping[str, int] = field(default_factory=dict)  #: answer cell -> right versions
+    #: answer cell -> differently written right versions of the whole cell, at least
+    min_right_cells: Mapping[str, int] = field(default_factory=dict)
     #: entries (or wrong bundles) whose submissions plain nbgrader grades again, with two right bundles
     plain_nbgrader: Sequence[str] = ()
     #: answer cell -> a quick right version of it, used by the right bundles that do not replace it
@@ -212,4 +222,38 @@ OPTIMIZATION = CatalogSpec(
     plain_nbgrader=("wrong_01", "wrong_02"),  # the first holds a mistake in every answer cell
 )
 
-SPECS: dict[str, CatalogSpec] = {s.assignment: s for s in (SVM, SOFTMAX, OPTIMIZATION)}
+# -- logistic -----------------------------------------------------------------------------------------
+
+_LOGISTIC_TESTS = {
+    "sigmoid_functions": {"test_sigmoid_functions": 1, "test_sigmoid_functions_hidden": 2},
+    "bce_loss": {"test_bce_loss": 2, "test_bce_loss_hidden": 3},
+    "numerical_gradient": {"test_numerical_gradient": 1},
+    "gates": {"test_gates": 2, "test_gates_hidden": 2},
+    "staged_bce": {"test_staged_bce": 2, "test_staged_bce_hidden": 2},
+    "newton": {"test_newton": 2, "test_newton_hidden": 3},
+    "training": {"test_training": 2, "test_training_hidden": 2},
+}  # fmt: skip
+LOGISTIC = CatalogSpec(
+    assignment="logistic",
+    tests_of=_LOGISTIC_TESTS,
+    functions_of={
+        "sigmoid_functions": frozenset({"sigmoid", "log_sigmoid"}),
+        "bce_loss": frozenset({"bce_loss"}),
+        "numerical_gradient": frozenset({"eval_numerical_gradient"}),
+        "gates": frozenset({"add_forward", "add_backward", "multiply_forward", "multiply_backward",
+                            "max_forward", "max_backward", "sigmoid_forward", "sigmoid_backward"}),
+        "staged_bce": frozenset({"bce_forward", "bce_backward"}),
+        "newton": frozenset({"bce_hessian", "newton_step"}),
+    },
+    wrong=logistic_wrong.CATALOG,
+    right=logistic_right.RIGHT,
+    varies=lambda e: next(iter(e.overrides)),  # a variant of one function keeps the solution's others
+    # The training cell trains with the student's bce_loss: its mistakes may cost the training tests.
+    also_used_by={"bce_loss": _LOGISTIC_TESTS["training"]},
+    min_wrong=15,
+    min_right=1,  # counted per answer cell instead: ten right versions of each
+    min_right_cells={cell: 10 for cell in _LOGISTIC_TESTS},
+    plain_nbgrader=("bce_log_of_probability", "newton_step_inverts", "staged_forgets_penalty_branch"),
+)
+
+SPECS: dict[str, CatalogSpec] = {s.assignment: s for s in (SVM, SOFTMAX, OPTIMIZATION, LOGISTIC)}
