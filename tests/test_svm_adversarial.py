@@ -105,7 +105,7 @@ def grade_everything(base: Path) -> dict:
 
     start = time.perf_counter()
     again = batch.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False,
-                                students=list(corpus.DETERMINISM))
+                                students=list(corpus.DETERMINISM), fresh=True)
     regrade_seconds = time.perf_counter() - start
     after = {p: _digest(Path(ctx.fill(p))) for p in watched}
 

@@ -142,7 +142,7 @@ def test_grading_twice_gives_the_same_scores(graded):
     root, rows = graded
     again = grade_class(root, "toy", workers=1, progress=False,
                                 students=["honest_full", "honest_loopy", "cheat_patch_numpy"],
-                                limits=Limits(cell_seconds=5))
+                                limits=Limits(cell_seconds=5), fresh=True)
     for r in again:
         assert (r.score, [t.passed for t in sorted(r.tests, key=lambda t: t.grade_id)]) == (
             rows[r.student].score,

@@ -17,7 +17,6 @@ resumes where it stopped. ``fresh=True`` starts over.
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -187,8 +186,8 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
         Where the jobs run: :class:`~.local.LocalBackend` (default, ``workers`` processes) or
         :class:`~.slurm.SlurmBackend`.
     fresh : bool
-        Forget earlier results and grade everything again (default: resume, grading only the
-        notebooks with no result for the file submitted).
+        Forget the earlier results of these submissions and grade them again (default: resume,
+        grading only the notebooks with no result for the file submitted).
 
     Returns
     -------
@@ -199,9 +198,10 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
     limits = limits or Limits()
     env = {**config.data_env(dataset=dataset), **(data_env or {})}
     work = course_root / WORK_DIR / assignment
-    if fresh:
-        shutil.rmtree(work, ignore_errors=True)
     jobs = plan_jobs(course_root, assignment, limits, isolate=isolate, students=students, env=env)
+    if fresh:  # forget the results of these jobs (other students' stay)
+        for job in jobs:
+            job.spec.out_result.unlink(missing_ok=True)
     run_jobs(jobs, backend or LocalBackend(workers), limits, progress=progress, label=f"grading {assignment}")
     reports: dict[str, StudentReport] = {}
     for job in jobs:
