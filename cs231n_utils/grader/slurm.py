@@ -120,8 +120,9 @@ class SlurmBackend:
         script.chmod(0o755)
         size = max_array_size(self.env) - 1 or 1
         chunks = [specs[i:i + size] for i in range(0, len(specs), size)]
-        for chunk in chunks:
-            listing = folder / f"array_{len(self.job_ids):03d}.list"
+        first = len(list(folder.glob("array_*.list")))  # earlier runs' lists stay, for the record
+        for n, chunk in enumerate(chunks, first):
+            listing = folder / f"array_{n:03d}.list"
             listing.write_text("".join(f"{s}\n" for s in chunk))
             cmd = sbatch_command(script, listing, len(chunk), limits, self.throttle,
                                  f"kit-{specs[0].parent.parent.name}", folder, self.sbatch_args)
