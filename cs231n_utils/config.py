@@ -12,8 +12,8 @@ environment of the process it starts).
 | ``CS231N_SELFCHECK`` | the self-check panel | set in a self-check's kernel: the panel stays inert |
 | ``CS231N_KIT_SOURCE`` | the notebooks' install cell | where a hosted notebook installs the kit from |
 | ``CS231N_SANDBOX_DEBUG`` | the grader's sandbox | show the sandboxed process's stderr |
-| ``CS231N_GRADESCOPE_ROOT`` | a Gradescope ``run_autograder`` | its root (default ``/autograder``; for tests) |
-| ``CS231N_GRADESCOPE_PYTHON`` | a Gradescope ``run_autograder`` | the Python with the kit (default: setup.sh's) |
+| ``CS231N_GRADESCOPE_ROOT`` | Gradescope's ``run_autograder`` | its root (default ``/autograder``) |
+| ``CS231N_GRADESCOPE_PYTHON`` | Gradescope's ``run_autograder`` | the Python with the kit (setup.sh's) |
 """
 
 from __future__ import annotations
