@@ -155,6 +155,16 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     root = _course_root(args.course)
+    if args.canvas:
+        from .lms import export_canvas
+
+        try:
+            path = export_canvas(root, Path(args.to) if args.to else None, args.assignment or None,
+                                 parts=not args.no_parts)
+        except (FileNotFoundError, ValueError) as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"grades exported to {path} in Canvas's gradebook-import layout")
+        return 0
     path = course.export(root, Path(args.to) if args.to else None, quiet=not args.verbose)
     print(f"grades exported to {path}")
     return 0
@@ -314,8 +324,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-seconds", type=float, default=300, help="wall-time limit per cell")
     p = add("feedback", cmd_feedback, "write HTML feedback for autograded submissions")
     p.add_argument("assignment")
-    p = add("export", cmd_export, "export the gradebook to CSV")
-    p.add_argument("--to", help="CSV path (default: grades.csv in the course folder)")
+    p = add("export", cmd_export, "export the gradebook to CSV (nbgrader's, or Canvas's with --canvas)")
+    p.add_argument("--to", help="CSV path (default: grades.csv, or canvas_grades.csv, in the course folder)")
+    p.add_argument("--canvas", action="store_true",
+                   help="Canvas's gradebook-import layout: totals after late penalties, and points per part")
+    p.add_argument("--assignment", action="append", help="with --canvas: only this assignment (repeatable)")
+    p.add_argument("--no-parts", action="store_true", help="with --canvas: totals only, no column per part")
     p = add("grades", cmd_grades, "print the grade table of an assignment from the gradebook")
     p.add_argument("assignment")
     p = add("demo", cmd_demo, "release, autograde a demo class (full, blank, half) and print grades")
