@@ -167,6 +167,29 @@ def cmd_grade_one(args: argparse.Namespace) -> int:
     return job.main(argv)
 
 
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from .grader.gradescope import assignment_points, build_autograder
+    from .grader.sandbox import Limits
+
+    root = _course_root(args.course)
+    out = (Path(args.out).resolve() if args.out
+           else root / "build" / "gradescope" / args.assignment / "autograder.zip")
+    limits = Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds, cell_seconds=args.cell_seconds)
+    try:
+        cfg = build_autograder(root, args.assignment, out, dataset=args.dataset,
+                               visible=args.visible_visibility, hidden=args.hidden_visibility,
+                               leaderboard=not args.no_leaderboard,
+                               limits=limits, python=args.python, time_budget=args.time_budget,
+                               subset=Path(args.subset) if args.subset else None)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    auto, manual = assignment_points(root, cfg)
+    print(f"wrote {out} ({cfg.dataset} data, Python {cfg.python}, hidden tests {cfg.hidden})")
+    print(f"on Gradescope: a Programming Assignment whose Autograder is worth {auto:g} points"
+          + (f", plus {manual:g} points of written answers as manually graded questions" if manual else ""))
+    return 0
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     root = _course_root(args.course)
     course.feedback(root, args.assignment, quiet=not args.verbose)
@@ -176,6 +199,16 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     root = _course_root(args.course)
+    if args.canvas:
+        from .lms import export_canvas
+
+        try:
+            path = export_canvas(root, Path(args.to) if args.to else None, args.assignment or None,
+                                 parts=not args.no_parts)
+        except (FileNotFoundError, ValueError) as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"grades exported to {path} in Canvas's gradebook-import layout")
+        return 0
     path = course.export(root, Path(args.to) if args.to else None, quiet=not args.verbose)
     print(f"grades exported to {path}")
     return 0
@@ -335,10 +368,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", help="a file of spec paths, one per line (with --index)")
     p.add_argument("--index", type=int, help="which spec of --list (default: $SLURM_ARRAY_TASK_ID or "
                                              "$JOB_COMPLETION_INDEX)")
+    p = add("gradescope", cmd_gradescope, "write a Gradescope autograder.zip for an assignment")
+    p.add_argument("assignment")
+    p.add_argument("--out", help="zip to write (default: build/gradescope/<assignment>/autograder.zip)")
+    p.add_argument("--dataset", default="cifar10", choices=["cifar10", "cifar10-subset", "digits"],
+                   help="data the notebooks are graded on (default cifar10, downloaded by setup.sh)")
+    p.add_argument("--subset", help="the .npz file of cifar10-subset (copied into the zip)")
+    p.add_argument("--visible-visibility", default="visible",
+                   choices=["visible", "hidden", "after_due_date", "after_published"],
+                   help="when students see the visible tests' results (default visible)")
+    p.add_argument("--hidden-visibility", default="after_published",
+                   choices=["visible", "hidden", "after_due_date", "after_published"],
+                   help="when students see the hidden tests' results (default after_published)")
+    p.add_argument("--no-leaderboard", action="store_true", help="no validation-accuracy leaderboard")
+    p.add_argument("--python", help="Python version setup.sh installs (default: this one's)")
+    p.add_argument("--time-budget", type=int, default=1800,
+                   help="seconds run_autograder may grade before it reports a failure (default 1800)")
+    p.add_argument("--memory-mb", type=int, default=6144, help="memory limit per submission")
+    p.add_argument("--cpu-seconds", type=int, default=900, help="CPU time limit per submission")
+    p.add_argument("--cell-seconds", type=float, default=300, help="wall-time limit per cell")
     p = add("feedback", cmd_feedback, "write HTML feedback for autograded submissions")
     p.add_argument("assignment")
-    p = add("export", cmd_export, "export the gradebook to CSV")
-    p.add_argument("--to", help="CSV path (default: grades.csv in the course folder)")
+    p = add("export", cmd_export, "export the gradebook to CSV (nbgrader's, or Canvas's with --canvas)")
+    p.add_argument("--to", help="CSV path (default: grades.csv, or canvas_grades.csv, in the course folder)")
+    p.add_argument("--canvas", action="store_true",
+                   help="Canvas's gradebook-import layout: totals after late penalties, and points per part")
+    p.add_argument("--assignment", action="append", help="with --canvas: only this assignment (repeatable)")
+    p.add_argument("--no-parts", action="store_true", help="with --canvas: totals only, no column per part")
     p = add("grades", cmd_grades, "print the grade table of an assignment from the gradebook")
     p.add_argument("assignment")
     p = add("demo", cmd_demo, "release, autograde a demo class (full, blank, half) and print grades")

@@ -12,6 +12,8 @@ environment of the process it starts).
 | ``CS231N_SELFCHECK`` | the self-check panel | set in a self-check's kernel: the panel stays inert |
 | ``CS231N_KIT_SOURCE`` | the notebooks' install cell | where a hosted notebook installs the kit from |
 | ``CS231N_SANDBOX_DEBUG`` | the grader's sandbox | show the sandboxed process's stderr |
+| ``CS231N_GRADESCOPE_ROOT`` | Gradescope's ``run_autograder`` | its root (default ``/autograder``) |
+| ``CS231N_GRADESCOPE_PYTHON`` | Gradescope's ``run_autograder`` | the Python with the kit (setup.sh's) |
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ CIFAR10_SUBSET = "CS231N_CIFAR10_SUBSET"
 SELFCHECK = "CS231N_SELFCHECK"
 KIT_SOURCE = "CS231N_KIT_SOURCE"
 SANDBOX_DEBUG = "CS231N_SANDBOX_DEBUG"
+GRADESCOPE_ROOT = "CS231N_GRADESCOPE_ROOT"
+GRADESCOPE_PYTHON = "CS231N_GRADESCOPE_PYTHON"
 #: The variables that choose a notebook's data, passed on to every process that runs one.
 DATA_VARIABLES = (DATASET, DATA_HOME, CIFAR10_SUBSET)
 

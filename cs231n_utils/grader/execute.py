@@ -16,6 +16,7 @@ import ast
 import builtins
 import contextlib
 import io
+import math
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +26,8 @@ import nbformat
 import numpy as np
 from nbformat import NotebookNode
 
-from ..grading import cell_score, failed_requirements
-from ..outcomes import TestOutcome
+from ..grading import Rubric, cell_score, failed_requirements, recording_rubrics
+from ..outcomes import RequirementOutcome, TestOutcome
 from ..submissions import nbgrader_meta
 from .client import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
 from .protocol import OUTPUT_CAP
@@ -46,6 +47,8 @@ class SubmissionResult:
     tests: list[TestOutcome] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     isolation: str = ""
+    #: Plain numbers the test cells read from the submission (name -> value), e.g. ``best_val``.
+    values: dict[str, float] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -58,6 +61,16 @@ class SubmissionResult:
     @property
     def needs_review(self) -> bool:
         return any(f.needs_review for f in self.flags)
+
+
+def _requirements(rubrics: list[Rubric], points: float, score: float) -> list[RequirementOutcome]:
+    """The requirements of the rubrics a test cell scored, when their shares make up the cell's
+    points and what they earned is its score; else none (the cell then counts as a whole)."""
+    reqs = [r for rubric in rubrics for r in rubric.outcomes()]
+    if (not reqs or abs(sum(r.share for r in reqs) - points) > 1e-6
+            or abs(sum(r.score for r in reqs) - score) > 1e-6):
+        return []
+    return reqs
 
 
 class _GraderShell:
@@ -125,6 +138,12 @@ class NotebookRunner:
         if self.client is not None:
             self.client.close()
 
+    def plain_values(self) -> dict[str, float]:
+        """The finite plain numbers the test cells imported from the sandbox (name -> value)."""
+        return {name: float(v) for name, v in self.remote_names.items()
+                if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                and math.isfinite(float(v))}
+
     def run(self) -> list[TestOutcome]:
         outcomes = []
         for index, cell in enumerate(self.nb.cells):
@@ -134,14 +153,16 @@ class NotebookRunner:
             is_test = bool(meta.get("grade")) and not meta.get("solution")
             if is_test:
                 points = float(meta.get("points", 0))
-                ok, message = self.run_local(cell, index)
+                with recording_rubrics() as rubrics:
+                    ok, message = self.run_local(cell, index)
                 try:
                     score = cell_score(cell.outputs, points) if ok else 0.0
                 except ValueError as exc:  # the test's own result is out of range
                     score, message = 0.0, str(exc)
                 if score < points:
                     message = message or failed_requirements(cell.outputs)
-                outcomes.append(TestOutcome(meta["grade_id"], points, score, message))
+                outcomes.append(TestOutcome(meta["grade_id"], points, score, message,
+                                            _requirements(rubrics, points, score)))
                 continue
             if SETUP_TAG in cell.get("metadata", {}).get("tags", []):
                 self.run_local(cell, index)
@@ -263,6 +284,7 @@ def grade_submission(source_nb: NotebookNode, release_nb: NotebookNode, submissi
     finally:
         runner.close()
     result.isolation = runner.isolation
+    result.values = runner.plain_values()
     if runner.failure:
         result.flags.append(Flag(FlagKind.STOPPED,
                                  f"the submission's process was stopped: {runner.failure}"))

@@ -8,8 +8,9 @@ students' submissions) is simply not there. When the grader runs as root, the co
 runs as an unprivileged uid of its own, so that the process limit applies.
 
 Elsewhere (macOS, or no bwrap) the fallback only applies the resource limits and a scratch
-working directory: it does NOT stop the code from reading or writing the user's files or
-using the network. :func:`describe_isolation` says which mode is in use.
+working directory (and, when the grader runs as root, an unprivileged uid): it does NOT stop
+the code from reading or writing the user's files or using the network.
+:func:`describe_isolation` says which mode is in use.
 
 Run as ``python -m cs231n_utils.grader.sandbox --drop UID GID --limits JSON -- CMD ...`` it is the
 small launcher that applies limits and drops privileges inside the sandbox, then execs CMD.
@@ -186,6 +187,11 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
     if bwrap is None:
         full_env = sandbox_env(env, home=str(workdir))
         full_env["PYTHONPATH"] = _import_root()
+        if os.geteuid() == 0 and _others_can_run_python():  # a submission is not run as root
+            uid = BASE_UID + slot
+            _give_to(workdir, uid)
+            full_env["MPLCONFIGDIR"] = str(workdir / ".matplotlib")  # a /tmp one may be another uid's
+            launcher += ["--drop", str(uid), str(uid)]
         proc = subprocess.Popen([*launcher, "--", *cmd], cwd=workdir, env=full_env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=_stderr(), start_new_session=True)
@@ -202,10 +208,7 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
     args += ["--setenv", "PYTHONPATH", _import_root()]
     if os.geteuid() == 0:
         uid = BASE_UID + slot
-        os.chown(workdir, uid, uid)
-        for root, dirs, files in os.walk(workdir):
-            for name in dirs + files:
-                os.lchown(os.path.join(root, name), uid, uid)
+        _give_to(workdir, uid)
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         launcher += ["--drop", str(uid), str(uid)]
     else:
@@ -214,6 +217,35 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
                             stdout=subprocess.PIPE, stderr=_stderr(),
                             start_new_session=True)
     return proc, "bwrap"
+
+
+def _others_can_run_python() -> bool:
+    """Whether another uid can run this Python and import the kit: every folder on the way to
+    the interpreter, its library and the package searchable, the files readable (an interpreter
+    under /root is not, and there the fallback keeps the grader's uid)."""
+    import stat
+
+    here = Path(__file__).resolve().parents[1]
+    targets = [Path(sys.executable).resolve(), Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(),
+               here]
+    for target in targets:
+        for folder in [target, *target.parents]:
+            try:
+                mode = folder.stat().st_mode
+            except OSError:
+                return False
+            needed = stat.S_IXOTH | (stat.S_IROTH if folder == target else 0)
+            if mode & needed != needed:
+                return False
+    return True
+
+
+def _give_to(workdir: Path, uid: int) -> None:
+    """Make ``workdir`` and everything in it owned by ``uid`` (the submission's own user)."""
+    os.chown(workdir, uid, uid)
+    for root, dirs, files in os.walk(workdir):
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), uid, uid)
 
 
 def _stderr() -> int | None:
