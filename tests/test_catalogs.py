@@ -419,3 +419,10 @@ def test_the_self_check_passes_a_right_submission(catalogs, spec):
     assert check["all_visible_passed"], [r for r in check["results"] if r[1] == "test" and r[2] != "passed"]
     visible = {t for t in spec.test_points if not t.endswith("_hidden")}
     assert {r[0] for r in check["results"] if r[1] == "test"} == visible
+
+
+@pytest.mark.parametrize("spec", SPEC_CASES)
+def test_fast_cells_are_python(spec):
+    """A quick cell that does not even compile would fail every right bundle for a reason of its own."""
+    for cell, source in spec.fast_cells.items():
+        compile(source, f"{spec.assignment}:{cell}", "exec")

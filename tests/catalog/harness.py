@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import nbformat
 
 from cs231n_utils import config, course
 from cs231n_utils.grader.batch import grade_class
@@ -140,17 +143,24 @@ def bundle_wrong(entries: Iterable[Entry], reach: Callable[[Entry], Iterable[str
                  prefix: str = "wrong") -> list[Entry]:
     """Wrong entries combined into submissions whose members cannot blur each other's grades.
 
-    Two entries share a submission only if they replace different answer cells and ``reach``
-    (entry -> every test cell it may make lose points) gives them no test in common: then each
-    test that loses points in the bundle is owed to exactly one member, and each member is
-    judged on its own reach. Returns the bundles (their ``must_fail`` the union of their
-    members'), named ``<prefix>_01``, ...; :func:`members` maps back.
+    Two entries share a submission only if they replace different answer cells, neither calls a
+    function the other rewrites, and ``reach`` (entry -> every test cell it may make lose points)
+    gives them no test in common: then each test that loses points in the bundle is owed to
+    exactly one member, and each member is judged on its own reach. Returns the bundles (their
+    ``must_fail`` the union of their members'), named ``<prefix>_01``, ...; :func:`members` maps
+    back.
     """
+    def calls(a: Entry, b: Entry) -> bool:  # a's code uses a function b's cells define
+        defined = {n for src in b.overrides.values() for n in _function_spans(src)}
+        return any(_bound_and_used(src)[1] & defined for src in a.overrides.values())
+
+    def apart(a: Entry, ta: set[str], b: Entry, tb: set[str]) -> bool:
+        return not (set(a.overrides) & set(b.overrides) or ta & tb or calls(a, b) or calls(b, a))
+
     groups: list[list[tuple[Entry, set[str]]]] = []
     for entry in entries:
         tests = set(reach(entry))
-        home = next((g for g in groups if all(not set(e.overrides) & set(entry.overrides) and not t & tests
-                                              for e, t in g)), None)
+        home = next((g for g in groups if all(apart(e, t, entry, tests) for e, t in g)), None)
         if home is None:
             groups.append([(entry, tests)])
         else:
@@ -227,12 +237,64 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def make_course(assignment: str, root: Path) -> Path:
-    """A course folder at ``root`` with the repository's config and ``solutions/<assignment>/``, released."""
+def _code(source: str) -> ast.AST:
+    """A cell's source as Python, its IPython magics and shell lines blanked."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    return ast.parse("\n".join(lines))
+
+
+def _bound_and_used(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds at any depth, names it reads)."""
+    bound, used = set(), set()
+    for node in ast.walk(_code(source)):
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, ast.Store | ast.Del) else used).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+    return bound, used
+
+
+def graded_core(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook without the ungraded code cells nothing graded needs.
+
+    Kept: every markdown cell, every nbgrader cell (answers, tests, written answers), every
+    ``setup`` cell, and any other code cell that binds a name a kept cell after it reads.
+    Dropped: demonstrations, plots, timing comparisons and the self-check button, which take
+    most of a notebook's time on digits and decide no point. The catalogs ask what the *tests*
+    give each implementation; the whole notebook is graded elsewhere (tests/test_notebooks.py).
+    """
+    nb = copy.deepcopy(nb)
+    needed: set[str] = set()
+    kept = []
+    for cell in reversed(nb.cells):
+        if cell.cell_type != "code":
+            kept.append(cell)
+            continue
+        bound, used = _bound_and_used(cell.source)
+        meta = cell.metadata.get("nbgrader", {})
+        essential = meta.get("grade") or meta.get("solution") or "setup" in cell.metadata.get("tags", [])
+        if essential or bound & needed:
+            kept.append(cell)
+            needed |= used - bound  # a name the cell binds itself is its own
+    nb.cells = kept[::-1]
+    return nb
+
+
+def make_course(assignment: str, root: Path, core: bool = True) -> Path:
+    """A course folder at ``root`` with the repository's config and ``solutions/<assignment>/``, released.
+
+    ``core``: the source notebooks reduced to their :func:`graded_core` (plain nbgrader's course,
+    made by :meth:`GradedCatalog.nbgrader_scores`, is reduced the same way).
+    """
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(REPO / "solutions" / assignment, root / "solutions" / assignment,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    if core:
+        for path in (root / "solutions" / assignment).glob("*.ipynb"):
+            nbformat.write(graded_core(nbformat.read(path, as_version=4)), path)
     course.release(root, [assignment])
     return root
 

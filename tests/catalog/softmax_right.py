@@ -1165,7 +1165,7 @@ PARTIAL: list[Entry] = [
 #: still train with it and must reach the bar; the full grid is graded in the reference and in the
 #: right tuning entries.
 FAST_TUNING = swap(swap(tuning('''
-        if val_acc > best_val:
-            best_val, best_W = val_acc, W
+if val_acc > best_val:
+    best_val, best_W = val_acc, W
 '''), "learning_rates = [3e-7, 1e-6, 3e-6]\n", "learning_rates = [1e-6]\n"),
                    "regularization_strengths = [1e2, 1e3, 1e4]\n", "regularization_strengths = [1e2]\n")
