@@ -55,6 +55,7 @@ DATASET_NAMES = ("cifar10", "cifar10-subset", "digits")
 IMAGE_SHAPE = (32, 32, 3)
 _DIGITS_NUM_TEST = 300
 _DIGITS_SPLIT_SEED = 0
+_DIGITS_CACHE_FORMAT = 1  #: bump when the cached arrays change
 
 
 class SplitSizes(NamedTuple):
@@ -149,7 +150,50 @@ class RawDataset:
         )
 
 
+def _digits_cache() -> Path | None:
+    """Where the split digits set is cached (in the data home, per scikit-learn version), if known."""
+    try:
+        from importlib.metadata import version
+
+        tag = version("scikit-learn")
+    except Exception:  # noqa: BLE001 (no cache then: load as usual)
+        return None
+    return get_data_home() / f"digits-sklearn{tag}-v{_DIGITS_CACHE_FORMAT}.npz"
+
+
 def _load_digits() -> RawDataset:
+    """The digits set, split; cached after the first load (importing scikit-learn takes a second or two
+    in every process, and every notebook, sandbox and grader process loads the set)."""
+    cache = _digits_cache()
+    if cache is not None and cache.is_file():
+        try:
+            with np.load(cache) as f:
+                return RawDataset(X_train=f["X_train"], y_train=f["y_train"], X_test=f["X_test"],
+                                  y_test=f["y_test"], class_names=tuple(str(d) for d in range(10)),
+                                  name="digits")
+        except (OSError, ValueError, KeyError):
+            pass  # unreadable: built again below
+    raw = _build_digits()
+    if cache is not None:
+        _write_cache(cache, raw)
+    return raw
+
+
+def _write_cache(path: Path, raw: RawDataset) -> None:
+    """Save ``raw``'s arrays to ``path`` atomically; a folder that cannot be written is no error."""
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, X_train=raw.X_train, y_train=raw.y_train, X_test=raw.X_test, y_test=raw.y_test)
+        os.replace(tmp, path)
+    except OSError:
+        return
+
+
+def _build_digits() -> RawDataset:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 

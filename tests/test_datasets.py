@@ -266,3 +266,25 @@ def test_cifar10_subset_errors_are_clear(monkeypatch, tmp_path):
     monkeypatch.setenv("CS231N_CIFAR10_SUBSET", str(tmp_path / "bad.npz"))
     with pytest.raises(ValueError, match="lacks the arrays"):
         load_raw_dataset("cifar10-subset")
+
+
+def test_the_digits_split_is_cached_in_the_data_home(tmp_path, clean_dataset_env):
+    """The second load reads the cache (no scikit-learn import), with the same arrays; a broken
+    cache is rebuilt and an unwritable data home only means no cache."""
+
+    clean_dataset_env.setenv("CS231N_DATA_HOME", str(tmp_path / "home"))
+    built = datasets._build_digits()
+    first = load_raw_dataset("digits")
+    (cache,) = (tmp_path / "home").glob("digits-*.npz")
+    second = load_raw_dataset("digits")
+    for raw in (first, second):
+        for key in ("X_train", "y_train", "X_test", "y_test"):
+            got, want = getattr(raw, key), getattr(built, key)
+            assert got.dtype == want.dtype and np.array_equal(got, want), key
+    assert second.class_names == built.class_names and second.name == "digits"
+    cache.write_bytes(b"not an npz file")
+    assert np.array_equal(load_raw_dataset("digits").X_train, built.X_train)
+    assert cache.stat().st_size > 1000  # rebuilt
+    clean_dataset_env.setenv("CS231N_DATA_HOME", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("a file where the data home should be")
+    assert np.array_equal(load_raw_dataset("digits").y_test, built.y_test)

@@ -29,6 +29,7 @@ from cs231n_utils.grader import batch
 from cs231n_utils.grader.records import StudentReport
 from cs231n_utils.grader.sandbox import Limits, bwrap_path
 
+from .catalog.harness import make_course
 from .conftest import once_for_all_workers
 from .corpus import svm_adversarial as corpus
 
@@ -64,11 +65,9 @@ class _Listener:
 
 
 def _make_course(root: Path) -> Path:
-    root.mkdir(parents=True)
-    shutil.copy2(corpus.REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(corpus.REPO / "solutions" / corpus.ASSIGNMENT, root / "solutions" / corpus.ASSIGNMENT)
-    course.release(root, [corpus.ASSIGNMENT])
-    return root
+    """The course the corpus is graded in: the notebook's graded core (the attacks are all in answer
+    cells; the demonstrations and plots between them decide no point)."""
+    return make_course(corpus.ASSIGNMENT, root, core=True)
 
 
 def _outcomes(rows: list[StudentReport]) -> dict[str, dict]:
