@@ -303,15 +303,12 @@ def find_python_loops(fn: Callable[..., Any], _seen: set[int] | None = None,
 
 
 def _over_allowed_range(iterable: ast.expr, allowed: Collection[str]) -> bool:
-    """``range(name)`` (or ``range(int(name))``) with ``name`` one of ``allowed``."""
-    if not (isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name)
-            and iterable.func.id == "range" and len(iterable.args) == 1 and not iterable.keywords):
+    """``range(...)`` of an expression of the ``allowed`` names only (``range(iters)``, ``range(int(k))``)."""
+    if not (allowed and isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name)
+            and iterable.func.id == "range" and 1 <= len(iterable.args) <= 2 and not iterable.keywords):
         return False
-    arg = iterable.args[0]
-    if (isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "int"
-            and len(arg.args) == 1):
-        arg = arg.args[0]
-    return isinstance(arg, ast.Name) and arg.id in allowed
+    names = {node.id for arg in iterable.args for node in ast.walk(arg) if isinstance(node, ast.Name)}
+    return bool(names) and names <= {*allowed, "int"}
 
 
 def assert_no_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[str] = ()) -> None:
