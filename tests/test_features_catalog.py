@@ -108,8 +108,9 @@ def bundle_wrong(entries: list[Entry]) -> tuple[list[Entry], dict[str, str]]:
 BUNDLES, BUNDLE_OF = bundle_wrong(CATALOG)
 RIGHT_BUNDLES = bundle_right(RIGHT)
 RIGHT_BUNDLE_OF = members(RIGHT_BUNDLES)
-#: Graded again by plain nbgrader: a wrong bundle (loops, in-place changes, partial shares) and a right one.
-PLAIN_NBGRADER = [BUNDLES[0].name, RIGHT_BUNDLES[0].name]
+#: Graded again by plain nbgrader: the solution, the blank notebook, a wrong bundle (loops, in-place changes,
+#: partial shares) and a right one.
+PLAIN_NBGRADER = [REFERENCE, "blank", BUNDLES[0].name, RIGHT_BUNDLES[0].name]
 SELF_CHECKED = RIGHT_BUNDLES[1].name
 
 
