@@ -65,7 +65,7 @@ def run_nbgrader(args: list[str], course_root: Path, dataset: str | None = None,
 
 #: The assignments in the order students take them (README, site, demo); any other folder of
 #: solutions/ follows, alphabetically.
-COURSE_ORDER = ("svm", "softmax", "optimization", "logistic")
+COURSE_ORDER = ("svm", "softmax", "optimization", "features", "logistic")
 
 
 def source_assignments(course_root: Path) -> list[str]:

@@ -13,7 +13,7 @@ import copy
 import inspect
 import textwrap
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,13 +250,15 @@ def _function_tree(fn: Callable[..., Any]) -> ast.AST | None:
         return None
 
 
-def find_python_loops(fn: Callable[..., Any], _seen: set[int] | None = None) -> list[str]:
+def find_python_loops(fn: Callable[..., Any], _seen: set[int] | None = None,
+                      allowed_ranges: Collection[str] = ()) -> list[str]:
     """List the Python-level loops in ``fn`` and in the notebook functions it calls.
 
     Flags ``for``/``while`` statements, comprehensions, generator expressions and calls such
     as ``map`` or ``np.vectorize`` that loop in Python. Functions defined in the notebook
     (module ``__main__``) that ``fn`` calls are inspected too, so calling the naive version
-    from the vectorized one is caught.
+    from the vectorized one is caught. A ``for`` statement over ``range(name)`` with ``name``
+    in ``allowed_ranges`` (say the iterations of k-means, ``"iters"``) is not flagged.
 
     Returns
     -------
@@ -280,6 +282,8 @@ def find_python_loops(fn: Callable[..., Any], _seen: set[int] | None = None) -> 
     found = []
     called = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.For) and _over_allowed_range(node.iter, allowed_ranges):
+            continue
         for kind, label in kinds.items():
             if isinstance(node, kind):
                 found.append(f"{label} ({fname}, line {node.lineno})")
@@ -295,13 +299,26 @@ def find_python_loops(fn: Callable[..., Any], _seen: set[int] | None = None) -> 
     for callee in sorted(called):
         target = namespace.get(callee)
         if callable(target) and getattr(target, "__module__", None) == "__main__":
-            found.extend(find_python_loops(target, _seen))
+            found.extend(find_python_loops(target, _seen, allowed_ranges))
     return found
 
 
-def assert_no_python_loops(fn: Callable[..., Any]) -> None:
-    """Assert that ``fn`` (and the notebook functions it calls) contains no Python loop."""
-    loops = find_python_loops(fn)
+def _over_allowed_range(iterable: ast.expr, allowed: Collection[str]) -> bool:
+    """``range(...)`` of an expression of the ``allowed`` names only (``range(iters)``, ``range(int(k))``)."""
+    if not (allowed and isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name)
+            and iterable.func.id == "range" and 1 <= len(iterable.args) <= 2 and not iterable.keywords):
+        return False
+    names = {node.id for arg in iterable.args for node in ast.walk(arg) if isinstance(node, ast.Name)}
+    return bool(names) and names <= {*allowed, "int"}
+
+
+def assert_no_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[str] = ()) -> None:
+    """Assert that ``fn`` (and the notebook functions it calls) contains no Python loop.
+
+    ``allowed_ranges``: names ``n`` whose ``for ... in range(n)`` loops are allowed (the
+    iterations of an iterative method), see :func:`find_python_loops`.
+    """
+    loops = find_python_loops(fn, allowed_ranges=allowed_ranges)
     if loops:
         raise AssertionError(
             f"{fn.__name__} must be fully vectorized, but it contains: {', '.join(loops)}. "

@@ -181,7 +181,8 @@ def _index_page(repo: Path, html: Path, names: list[str], dataset: str) -> str:
 # Linear classifiers, worked through
 
 A walkthrough of the kit's assignments on linear image classification: the multiclass SVM
-and softmax losses, their gradients, gradient checking and stochastic gradient descent.
+and softmax losses, their gradients, gradient checking and stochastic gradient descent, and
+the image features (hue histograms, HOG, a bag of visual words) that a linear classifier uses.
 Each assignment page is the instructor's solution notebook, run from top to bottom on the
 `{dataset}` dataset, with its printed results and plots; the graded hidden tests are left
 out. The derivation pages write out, step by step, the calculus behind the code.

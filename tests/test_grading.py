@@ -86,6 +86,26 @@ def test_find_python_loops_kinds():
         grading.assert_no_python_loops(looped)
 
 
+def iterates(points, k, iters):
+    centres = points[:k].copy()
+    for _ in range(iters + 1):
+        for j in range(int(k)):
+            centres[j] = points[j::k].mean(axis=0)
+        for p in points:  # a loop over the points: never allowed
+            centres[0] += 0 * p
+    return centres
+
+
+def test_loops_over_allowed_ranges_are_not_flagged():
+    """range(iters), range(k) and expressions of them may be allowed; a loop over the data stays flagged."""
+    assert len(grading.find_python_loops(iterates)) == 3
+    loops = grading.find_python_loops(iterates, allowed_ranges=("iters", "k"))
+    assert len(loops) == 1 and "line" in loops[0], loops
+    assert len(grading.find_python_loops(iterates, allowed_ranges=("iters",))) == 2
+    with pytest.raises(AssertionError, match="fully vectorized"):
+        grading.assert_no_python_loops(iterates, allowed_ranges=("iters", "k"))
+
+
 def test_loops_in_called_notebook_functions_are_found():
     # A function defined in a notebook lives in module __main__; emulate one calling another.
     namespace = {"__name__": "__main__", "np": np}

@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "cs231n_utils"
 #: The modules that ship to students: data, checks, plots, timing, the demo, the self-check.
 STUDENT_RUNTIME = ("config", "outcomes", "datasets", "cifar10", "download", "gradcheck", "grading",
-                   "plotting", "loss_plots", "logistic_plots", "timing", "interactive", "selfcheck",
-                   "submissions")
+                   "plotting", "loss_plots", "logistic_plots", "feature_data", "feature_plots", "timing",
+                   "interactive", "selfcheck", "submissions")
 INSTRUCTOR_ONLY = ("nbgrader", "jupyterlab", "cs231n_utils.grader", "cs231n_utils.course",
                    "cs231n_utils.cli", "cs231n_utils.site", "cs231n_utils.lms")
 

@@ -35,7 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = assignment_names(REPO)
 
 #: Names defined only inside hidden tests (checked below to really be there and only there).
-HIDDEN_ONLY_NAMES = ("_reference_svm_loss", "_reference_softmax_loss", "_reference_softmax")
+HIDDEN_ONLY_NAMES = ("_reference_svm_loss", "_reference_softmax_loss", "_reference_softmax", "_reference_hog",
+                     "_reference_kmeans")
 
 #: Formulas each derivation page must carry, as LaTeX source (MathJax typesets it in the browser).
 KEY_FORMULAS = {

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from . import (
+    features_right,
+    features_wrong,
     logistic_right,
     logistic_wrong,
     optimization_right,
@@ -222,6 +224,40 @@ OPTIMIZATION = CatalogSpec(
     plain_nbgrader=("wrong_01", "wrong_02"),  # the first holds a mistake in every answer cell
 )
 
+# -- features -----------------------------------------------------------------------------------------
+
+_FEATURES_TESTS = {
+    "linear_classifier": {"test_linear_classifier": 2},
+    "polar_features": {"test_polar_features": 1, "test_polar_features_hidden": 1},
+    "hue_histogram": {"test_hue_histogram": 1, "test_hue_histogram_hidden": 2},
+    "hog_features": {"test_hog_features": 2, "test_hog_features_hidden": 3},
+    "kmeans": {"test_kmeans": 1, "test_kmeans_hidden": 3},
+    "bag_of_words": {"test_bag_of_words": 1, "test_bag_of_words_hidden": 2},
+    "normalise_features": {"test_normalise_features": 1, "test_normalise_features_hidden": 2},
+    "tuning": {"test_tuning": 2, "test_tuning_hidden": 2},
+}  # fmt: skip
+FEATURES = CatalogSpec(
+    assignment="features",
+    tests_of=_FEATURES_TESTS,
+    # The pasted classifier (linear_classifier) is counted as a whole cell, like tuning.
+    functions_of={
+        "polar_features": frozenset({"polar_features"}), "hue_histogram": frozenset({"hue_histogram"}),
+        "hog_features": frozenset({"hog_features"}), "kmeans": frozenset({"kmeans"}),
+        "bag_of_words": frozenset({"bag_of_words"}), "normalise_features": frozenset({"normalise_features"}),
+    },
+    wrong=features_wrong.CATALOG,
+    right=features_right.RIGHT,
+    varies=lambda e: next(iter(e.overrides)),
+    # The tuning cell extracts every feature family with the student's functions and trains the
+    # pasted classifier on them: a mistake in any of those cells may cost the tuning tests.
+    also_used_by={cell: _FEATURES_TESTS["tuning"] for cell in _FEATURES_TESTS
+                  if cell not in ("polar_features", "tuning")},
+    min_wrong=15,
+    min_right=10,
+    min_right_cells={"linear_classifier": 3, "tuning": 3},
+    plain_nbgrader=("wrong_01",),
+)
+
 # -- logistic -----------------------------------------------------------------------------------------
 
 _LOGISTIC_TESTS = {
@@ -256,4 +292,4 @@ LOGISTIC = CatalogSpec(
     plain_nbgrader=("bce_log_of_probability", "newton_step_inverts", "staged_forgets_penalty_branch"),
 )
 
-SPECS: dict[str, CatalogSpec] = {s.assignment: s for s in (SVM, SOFTMAX, OPTIMIZATION, LOGISTIC)}
+SPECS: dict[str, CatalogSpec] = {s.assignment: s for s in (SVM, SOFTMAX, OPTIMIZATION, FEATURES, LOGISTIC)}
