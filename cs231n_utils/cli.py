@@ -15,8 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import course
-from .submissions import answer_cells, build_submission, write_submission
+from .config import skip_slow_optional_imports
+
+skip_slow_optional_imports()  # before nbformat is imported: the command starts seconds sooner
+
+from . import course  # noqa: E402
+from .submissions import answer_cells, build_submission, write_submission  # noqa: E402
 
 
 def _course_root(arg: str | None) -> Path:

@@ -88,3 +88,20 @@ def data_paths(env: Mapping[str, str]) -> list[Path]:
     if env.get(CIFAR10_SUBSET, "").strip():
         paths.append(Path(env[CIFAR10_SUBSET]).expanduser())
     return [p.resolve() for p in paths if p.exists()]
+
+
+#: Optional modules a library imports when installed that cost every process seconds and serve
+#: the kit nothing: jsonschema (under nbformat) loads ``rfc3987_syntax``, which JupyterLab's extras
+#: install, for its "iri" format checker, and that module compiles 38 Lark grammars at import
+#: (2-5 s per process); nbformat's notebook schemas use no IRI format.
+SLOW_OPTIONAL_IMPORTS = ("rfc3987_syntax",)
+
+
+def skip_slow_optional_imports() -> None:
+    """Make :data:`SLOW_OPTIONAL_IMPORTS` unimportable in this process (the kit's own processes only:
+    the grader's jobs and the ``cs231n-kit`` and nbgrader commands it runs)."""
+    import sys
+
+    for name in SLOW_OPTIONAL_IMPORTS:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  (None: "import halted")
+

@@ -44,13 +44,20 @@ def nbgrader_env(dataset: str | None = None) -> dict[str, str]:
     return env
 
 
+#: ``python -m nbgrader``, without the optional imports that cost each run seconds
+#: (:func:`cs231n_utils.config.skip_slow_optional_imports`).
+NBGRADER_MAIN = ("import sys; from cs231n_utils.config import skip_slow_optional_imports; "
+                 "skip_slow_optional_imports(); sys.argv[0] = 'nbgrader'; "
+                 "from nbgrader.apps.nbgraderapp import main; main()")
+
+
 def run_nbgrader(args: list[str], course_root: Path, dataset: str | None = None,
                  quiet: bool = False) -> subprocess.CompletedProcess:
     """Run ``nbgrader <args>`` in ``course_root``; raise CourseError with its log on failure."""
     course_root = Path(course_root)
     if not (course_root / "nbgrader_config.py").is_file():
         raise CourseError(f"{course_root} has no nbgrader_config.py: is it a course folder?")
-    cmd = [sys.executable, "-m", "nbgrader", *args]
+    cmd = [sys.executable, "-c", NBGRADER_MAIN, *args]
     proc = subprocess.run(cmd, cwd=course_root, env=nbgrader_env(dataset), text=True,
                           capture_output=True)
     if not quiet and proc.stdout:

@@ -313,3 +313,17 @@ def test_the_cli_writes_the_manifest_and_says_how_to_apply_it(tmp_path):
     out = subprocess.run([sys.executable, "-m", "cs231n_utils.cli", "grade", "toy", "--course", str(root),
                           "--backend", "kubernetes"], capture_output=True, text=True, timeout=300)
     assert out.returncode != 0 and "--image" in out.stderr
+
+
+def test_the_kits_processes_skip_the_slow_optional_import():
+    """jsonschema's IRI checker (rfc3987_syntax, compiling 38 grammars at import) stays out of the
+    kit's processes, and nbformat still validates notebooks without it."""
+    code = ("import sys\nfrom cs231n_utils.config import skip_slow_optional_imports\n"
+            "skip_slow_optional_imports()\nimport nbformat\n"
+            f"nbformat.validate(nbformat.read({str(REPO / 'solutions/svm/svm.ipynb')!r}, as_version=4))\n"
+            "print(sys.modules.get('rfc3987_syntax', 'absent'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() in ("None", "absent"), out.stderr[-2000:]
+    from cs231n_utils.course import NBGRADER_MAIN
+
+    assert "skip_slow_optional_imports()" in NBGRADER_MAIN.split("from nbgrader")[0]

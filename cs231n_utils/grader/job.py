@@ -124,6 +124,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from ..config import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     for _key, _value in JOB_ENV.items():
         os.environ.setdefault(_key, _value)
     sys.exit(main())
