@@ -144,18 +144,23 @@ def bundle_wrong(entries: Iterable[Entry], reach: Callable[[Entry], Iterable[str
     """Wrong entries combined into submissions whose members cannot blur each other's grades.
 
     Two entries share a submission only if they replace different answer cells, neither calls a
-    function the other rewrites, and ``reach`` (entry -> every test cell it may make lose points)
-    gives them no test in common: then each test that loses points in the bundle is owed to
-    exactly one member, and each member is judged on its own reach. Returns the bundles (their
-    ``must_fail`` the union of their members'), named ``<prefix>_01``, ...; :func:`members` maps
-    back.
+    function the other rewrites, and no test that ``reach`` (entry -> every test cell it may make
+    lose points) gives both is one either of them asserts something about (``must_fail``,
+    ``exact_loss``, ``keeps``): then every test an entry is judged on loses points for it alone.
+    Returns the bundles (their ``must_fail`` the union of their members'), named ``<prefix>_01``,
+    ...; :func:`members` maps back.
     """
     def calls(a: Entry, b: Entry) -> bool:  # a's code uses a function b's cells define
         defined = {n for src in b.overrides.values() for n in _function_spans(src)}
         return any(_bound_and_used(src)[1] & defined for src in a.overrides.values())
 
+    def asserted(e: Entry) -> set[str]:  # the tests whose outcome the entry's checks depend on
+        return set(e.must_fail) | set(e.exact_loss) | set(e.keeps)
+
     def apart(a: Entry, ta: set[str], b: Entry, tb: set[str]) -> bool:
-        return not (set(a.overrides) & set(b.overrides) or ta & tb or calls(a, b) or calls(b, a))
+        # Sharing a test both may cost points is harmless while neither asserts anything there.
+        return not (set(a.overrides) & set(b.overrides) or ta & tb & (asserted(a) | asserted(b))
+                    or calls(a, b) or calls(b, a))
 
     groups: list[list[tuple[Entry, set[str]]]] = []
     for entry in entries:
