@@ -266,7 +266,7 @@ FEATURES = CatalogSpec(
     min_wrong=15,
     min_right=10,
     min_right_cells={"linear_classifier": 3, "tuning": 3},
-    plain_nbgrader=("wrong_01",),
+    plain_nbgrader=("reference", "blank", "wrong_01"),  # the solution and the blank one too
 )
 
 # -- logistic -----------------------------------------------------------------------------------------
@@ -300,7 +300,8 @@ LOGISTIC = CatalogSpec(
     min_wrong=15,
     min_right=1,  # counted per answer cell instead: ten right versions of each
     min_right_cells={cell: 10 for cell in _LOGISTIC_TESTS},
-    plain_nbgrader=("bce_log_of_probability", "newton_step_inverts", "staged_forgets_penalty_branch"),
+    plain_nbgrader=("reference", "blank", "bce_log_of_probability", "newton_step_inverts",
+                    "staged_forgets_penalty_branch"),  # the solution and the blank one too
 )
 
 SPECS: dict[str, CatalogSpec] = {s.assignment: s for s in (SVM, SOFTMAX, OPTIMIZATION, FEATURES, LOGISTIC)}
