@@ -12,7 +12,7 @@ normalise_features, tuning. Right implementations in many styles are in features
 
 from __future__ import annotations
 
-from .harness import Entry
+from .harness import Entry, cell, swap
 
 CLASSIFIER_TESTS = {"test_linear_classifier"}
 POLAR_TESTS = {"test_polar_features", "test_polar_features_hidden"}
@@ -145,18 +145,6 @@ SELECT
 '''
 BEST = '''            if val_acc > best_val[family]:
                 best_val[family], best_W[family] = val_acc, W'''
-
-
-def swap(source: str, old: str, new: str) -> str:
-    """``source`` with its single ``old`` replaced by ``new`` (a wrong version must differ)."""
-    if source.count(old) != 1:
-        raise ValueError(f"expected exactly one {old!r} in the source, found {source.count(old)}")
-    return source.replace(old, new)
-
-
-def cell(*functions: str) -> str:
-    """One answer cell holding the given function definitions."""
-    return "\n\n\n".join(f.strip("\n") for f in functions) + "\n"
 
 
 def tuning(select: str) -> str:

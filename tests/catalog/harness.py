@@ -60,6 +60,18 @@ class Entry:
         return not self.must_fail and not self.gap
 
 
+def swap(source: str, old: str, new: str) -> str:
+    """``source`` with its single ``old`` replaced by ``new`` (a wrong version must differ)."""
+    if source.count(old) != 1:
+        raise ValueError(f"expected exactly one {old!r} in the source, found {source.count(old)}")
+    return source.replace(old, new)
+
+
+def cell(*functions: str) -> str:
+    """One answer cell holding the given function definitions."""
+    return "\n\n\n".join(f.strip("\n") for f in functions) + "\n"
+
+
 def _function_spans(source: str) -> dict[str, tuple[int, int]]:
     """Top-level function name -> (first line, line after its end), 0-based, in ``source``."""
     return {node.name: (node.lineno - 1 - len(node.decorator_list), node.end_lineno)

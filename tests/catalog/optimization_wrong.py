@@ -12,7 +12,7 @@ test cell's rubric (its share, and nothing else: partial credit).
 
 from __future__ import annotations
 
-from .harness import Entry
+from .harness import Entry, cell, swap
 
 # -- correct answer cells, from which each entry departs by one mistake ---------------------------
 
@@ -117,18 +117,6 @@ LR_SCHEDULE = '''def lr_schedule(learning_rate, num_iters, decay, decay_every=1)
     """learning_rate * decay ** (t // decay_every) for t = 0 .. num_iters - 1."""
     return learning_rate * decay ** (np.arange(num_iters) // decay_every)
 '''
-
-
-def swap(source: str, old: str, new: str) -> str:
-    """``source`` with its single ``old`` replaced by ``new`` (a wrong version must differ)."""
-    if source.count(old) != 1:
-        raise ValueError(f"expected exactly one {old!r} in the source, found {source.count(old)}")
-    return source.replace(old, new)
-
-
-def cell(*functions: str) -> str:
-    """One answer cell holding the given function definitions."""
-    return "\n\n\n".join(f.strip("\n") for f in functions) + "\n"
 
 
 def entry(name: str, mistake: str, overrides: dict[str, str], must_fail: set[str], gap: str = "",

@@ -13,7 +13,7 @@ are in svm_right.py.
 
 from __future__ import annotations
 
-from .harness import Entry
+from .harness import Entry, cell, swap
 
 # -- correct functions, to complete the cells of which an entry breaks only one function ---------
 
@@ -66,18 +66,6 @@ for lr in learning_rates:
         results[(lr, reg)] = (train_acc, val_acc)
 SELECT
 '''
-
-
-def swap(source: str, old: str, new: str) -> str:
-    """``source`` with its single ``old`` replaced by ``new`` (a wrong version must differ)."""
-    if source.count(old) != 1:
-        raise ValueError(f"expected exactly one {old!r} in the source, found {source.count(old)}")
-    return source.replace(old, new)
-
-
-def cell(*functions: str) -> str:
-    """One answer cell holding the given function definitions."""
-    return "\n\n\n".join(f.strip("\n") for f in functions) + "\n"
 
 
 def tuning(select: str) -> str:
