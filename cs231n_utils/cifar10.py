@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .config import get_data_home
-from .download import _open_temp_file, _remove_stale_temp_files, download_file
+from .download import download_file, open_temp_file, remove_stale_temp_files
 
 __all__ = [
     "CIFAR10_FILES",
@@ -102,7 +102,7 @@ def _check_member(member: tarfile.TarInfo, archive: Path) -> PurePosixPath:
 def _extract_archive(archive: Path, data_home: Path) -> None:
     """Extract ``archive`` into a temporary folder, then rename its batch folder into place."""
     batch_dir = data_home / BATCH_DIRNAME
-    _remove_stale_temp_files(data_home, _EXTRACT_PREFIX, _EXTRACT_SUFFIX)
+    remove_stale_temp_files(data_home, _EXTRACT_PREFIX, _EXTRACT_SUFFIX)
     temp_dir = Path(tempfile.mkdtemp(prefix=_EXTRACT_PREFIX, suffix=_EXTRACT_SUFFIX, dir=data_home))
     try:
         try:
@@ -308,7 +308,7 @@ def load_cifar10_batches(
 
 
 def _save_atomic(path: Path, write: Any) -> None:
-    f, temp_path = _open_temp_file(path.parent, f".{path.name}.", ".tmp")
+    f, temp_path = open_temp_file(path.parent, f".{path.name}.", ".tmp")
     try:
         with f:
             write(f)

@@ -29,6 +29,7 @@ from numpy.typing import DTypeLike
 
 from . import cifar10, config
 from .config import get_data_home
+from .download import open_temp_file
 
 __all__ = [
     "DATASET_ENV_VAR",
@@ -180,15 +181,21 @@ def _load_digits() -> RawDataset:
 
 
 def _write_cache(path: Path, raw: RawDataset) -> None:
-    """Save ``raw``'s arrays to ``path`` atomically; a folder that cannot be written is no error."""
-    import tempfile
+    """Save ``raw``'s arrays to ``path`` atomically; a folder that cannot be written is no error.
 
+    The file gets the umask's usual permissions (not ``mkstemp``'s 0600): the grader's sandbox
+    runs as another user and must be able to read it, or every job rebuilds the set.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, X_train=raw.X_train, y_train=raw.y_train, X_test=raw.X_test, y_test=raw.y_test)
-        os.replace(tmp, path)
+        f, tmp = open_temp_file(path.parent, f".{path.name}.", ".part")
+        try:
+            with f:
+                np.savez(f, X_train=raw.X_train, y_train=raw.y_train, X_test=raw.X_test,
+                         y_test=raw.y_test)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     except OSError:
         return
 

@@ -78,7 +78,7 @@ def _alternatives(url: str, dest: Path) -> str:
     )
 
 
-def _open_temp_file(directory: Path, prefix: str, suffix: str) -> tuple[BinaryIO, Path]:
+def open_temp_file(directory: Path, prefix: str, suffix: str) -> tuple[BinaryIO, Path]:
     """Create a new, uniquely named file for writing in ``directory``.
 
     Unlike :func:`tempfile.mkstemp` (always mode 0600) the file gets the usual permissions
@@ -92,7 +92,7 @@ def _open_temp_file(directory: Path, prefix: str, suffix: str) -> tuple[BinaryIO
             continue
 
 
-def _remove_stale_temp_files(directory: Path, prefix: str, suffix: str) -> None:
+def remove_stale_temp_files(directory: Path, prefix: str, suffix: str) -> None:
     """Delete leftovers of an earlier crashed run, leaving any still being written alone."""
     try:
         entries = list(directory.iterdir())
@@ -189,7 +189,7 @@ def download_file(
 
     dest.parent.mkdir(parents=True, exist_ok=True)
     temp_prefix = f".{dest.name}."
-    _remove_stale_temp_files(dest.parent, temp_prefix, _TEMP_SUFFIX)
+    remove_stale_temp_files(dest.parent, temp_prefix, _TEMP_SUFFIX)
     note = (
         f"(The existing {dest} did not match the expected checksum and was left untouched.)\n"
         if replacing_bad_file
@@ -213,7 +213,7 @@ def download_file(
         ) from exc
 
     try:
-        out, temp_path = _open_temp_file(dest.parent, temp_prefix, _TEMP_SUFFIX)
+        out, temp_path = open_temp_file(dest.parent, temp_prefix, _TEMP_SUFFIX)
     except BaseException:
         response.close()
         raise

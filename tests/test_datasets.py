@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -270,12 +271,17 @@ def test_cifar10_subset_errors_are_clear(monkeypatch, tmp_path):
 
 def test_the_digits_split_is_cached_in_the_data_home(tmp_path, clean_dataset_env):
     """The second load reads the cache (no scikit-learn import), with the same arrays; a broken
-    cache is rebuilt and an unwritable data home only means no cache."""
+    cache is rebuilt and an unwritable data home only means no cache. The cache has the umask's
+    permissions, not 0600: the grader's sandbox, another user, reads it too."""
 
     clean_dataset_env.setenv("CS231N_DATA_HOME", str(tmp_path / "home"))
     built = datasets._build_digits()
     first = load_raw_dataset("digits")
     (cache,) = (tmp_path / "home").glob("digits-*.npz")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert cache.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert not list((tmp_path / "home").glob(".digits-*"))  # no temporary file left
     second = load_raw_dataset("digits")
     for raw in (first, second):
         for key in ("X_train", "y_train", "X_test", "y_test"):
