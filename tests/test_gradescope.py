@@ -21,6 +21,9 @@ from cs231n_utils.grader.gradescope import build_autograder
 from cs231n_utils.grading import Rubric, recording_rubrics
 from cs231n_utils.outcomes import RequirementOutcome, TestOutcome
 
+#: One worker runs the whole module, so its module fixture is built once (not once per worker).
+pytestmark = pytest.mark.xdist_group("gradescope")
+
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text())
 STUDENTS = ("full", "blank", "half")
 

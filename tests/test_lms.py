@@ -12,7 +12,8 @@ from cs231n_utils.submissions import build_submission, write_submission
 
 from .toy_course import make_toy_course
 
-pytestmark = pytest.mark.slow
+#: One worker runs the whole module, so its module fixture is built once (not once per worker).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lms")]
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ from cs231n_utils.submissions import build_submission, write_submission
 
 from .toy_course import REPO, _meta
 
-pytestmark = pytest.mark.slow
+#: One worker runs the whole module, so its module fixture is built once (not once per worker).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("partial-credit")]
 
 RUBRIC_TEST = '''# row_means: values, inputs unchanged, no loops
 rng = np.random.default_rng(0)

@@ -31,6 +31,9 @@ from cs231n_utils.site import (
 
 from .conftest import once_for_all_workers
 
+#: One worker runs the whole module, so its module fixture is built once (not once per worker).
+pytestmark = pytest.mark.xdist_group("site")
+
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = assignment_names(REPO)
 

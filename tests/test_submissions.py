@@ -8,6 +8,9 @@ from cs231n_utils.submissions import answer_cells, build_submission, strip_solut
 
 from .toy_course import make_toy_course
 
+#: One worker runs the whole module, so its module fixture is built once (not once per worker).
+pytestmark = pytest.mark.xdist_group("submissions")
+
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):

@@ -33,7 +33,8 @@ from .catalog.harness import make_course
 from .conftest import once_for_all_workers
 from .corpus import svm_adversarial as corpus
 
-pytestmark = [pytest.mark.slow,
+#: One worker runs the whole module, so its module fixture is built once (not once per worker).
+pytestmark = [pytest.mark.xdist_group("svm-adversarial"), pytest.mark.slow,
               pytest.mark.skipif(bwrap_path() is None, reason="the attacks need the bubblewrap sandbox "
                                  "(without it they would reach this machine's files)")]
 
