@@ -334,6 +334,22 @@ def closed_port_url(monkeypatch: pytest.MonkeyPatch) -> str:
 # --------------------------------------------------------------------------- shared across workers
 
 
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's base temporary folder, the same for every xdist worker."""
+    own = tmp_path_factory.getbasetemp()
+    return own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_releases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Released test courses are built once per session and copied (see tests/releases.py)."""
+    from . import releases
+
+    releases.FOLDER = shared_folder(tmp_path_factory) / "releases"
+    yield releases.FOLDER
+    releases.FOLDER = None
+
+
 def once_for_all_workers(tmp_path_factory: pytest.TempPathFactory, name: str,
                          compute: Callable[[Path], dict]) -> dict:
     """Run ``compute(folder)`` once per test session, whatever the number of xdist workers.
@@ -344,8 +360,7 @@ def once_for_all_workers(tmp_path_factory: pytest.TempPathFactory, name: str,
     import fcntl
     import json
 
-    own = tmp_path_factory.getbasetemp()
-    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+    shared = shared_folder(tmp_path_factory)
     result = shared / f"{name}.json"
     with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker computes, the others wait here

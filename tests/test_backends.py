@@ -31,7 +31,7 @@ from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import build_submission, write_submission
 
 from . import slurm_cluster
-from .toy_course import make_toy_course
+from .toy_course import released_toy_course
 
 REPO = Path(__file__).resolve().parents[1]
 LIMITS = Limits(memory_mb=1024, cpu_seconds=120, cell_seconds=60)
@@ -46,8 +46,7 @@ ANSWERS = {
 
 def toy_class(root: Path, size: int = 22) -> dict[str, float]:
     """A toy course with ``size`` submissions cycling through ANSWERS; student -> expected points."""
-    make_toy_course(root)
-    course.release(root, ["toy"])
+    released_toy_course(root)
     student_nb = course.read_notebook(root / "assignments" / "toy" / "toy.ipynb")
     solution_nb = course.read_notebook(root / "solutions" / "toy" / "toy.ipynb")
     expected = {}

@@ -10,7 +10,7 @@ from cs231n_utils import course, lms
 from cs231n_utils.cli import main
 from cs231n_utils.submissions import build_submission, write_submission
 
-from .toy_course import make_toy_course
+from .toy_course import released_toy_course
 
 #: One worker runs the whole module, so its module fixture is built once (not once per worker).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lms")]
@@ -22,8 +22,7 @@ def toy(tmp_path_factory):
     and a student who submitted nothing; full was late by 0.5 points, and one answer hand-graded."""
     from nbgrader.api import Gradebook
 
-    root = make_toy_course(tmp_path_factory.mktemp("lms"))
-    course.release(root, ["toy"])
+    root = released_toy_course(tmp_path_factory.mktemp("lms"))
     student_nb = nbformat.read(root / "assignments/toy/toy.ipynb", as_version=4)
     solution_nb = nbformat.read(root / "solutions/toy/toy.ipynb", as_version=4)
     loopy = "def row_means(X):\n    return np.array([r.mean() for r in X])\n"

@@ -3,10 +3,9 @@
 import nbformat
 import pytest
 
-from cs231n_utils import course
 from cs231n_utils.submissions import answer_cells, build_submission, strip_solution_markers
 
-from .toy_course import make_toy_course
+from .toy_course import released_toy_course
 
 #: One worker runs the whole module, so its module fixture is built once (not once per worker).
 pytestmark = pytest.mark.xdist_group("submissions")
@@ -14,8 +13,7 @@ pytestmark = pytest.mark.xdist_group("submissions")
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory):
-    root = make_toy_course(tmp_path_factory.mktemp("toy"))
-    course.release(root, ["toy"])
+    root = released_toy_course(tmp_path_factory.mktemp("toy"))
     return (nbformat.read(root / "assignments/toy/toy.ipynb", as_version=4),
             nbformat.read(root / "solutions/toy/toy.ipynb", as_version=4))
 

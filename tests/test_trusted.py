@@ -12,7 +12,7 @@ from cs231n_utils.grader.batch import grade_class
 from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import build_submission, write_submission
 
-from .toy_course import make_toy_course
+from .toy_course import released_toy_course
 
 #: One worker runs the whole module, so its module fixture is built once (not once per worker).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("trusted")]
@@ -54,8 +54,7 @@ def _expected_score(student):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    root = make_toy_course(tmp_path_factory.mktemp("toy"))
-    course.release(root, ["toy"])
+    root = released_toy_course(tmp_path_factory.mktemp("toy"))
     student_nb = nbformat.read(root / "assignments/toy/toy.ipynb", as_version=4)
     solution_nb = nbformat.read(root / "solutions/toy/toy.ipynb", as_version=4)
     for name, (answer, _, _) in CASES.items():
@@ -125,8 +124,7 @@ def test_gradebook_report_and_feedback_agree(graded):
 
 def test_honest_work_is_scored_exactly_as_plain_nbgrader(graded, tmp_path):
     root, rows = graded
-    plain = make_toy_course(tmp_path / "plain")
-    course.release(plain, ["toy"])
+    plain = released_toy_course(tmp_path / "plain")
     honest = [n for n in CASES if n.startswith("honest_")]
     for name in honest:
         shutil.copytree(root / "submitted" / name, plain / "submitted" / name)

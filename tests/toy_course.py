@@ -8,6 +8,10 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from cs231n_utils import course
+
+from .releases import released_copy
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -51,3 +55,12 @@ def make_toy_course(root: Path) -> Path:
     nbformat.write(toy_source_notebook(), root / "solutions" / "toy" / "toy.ipynb")
     shutil.rmtree(root / "assignments", ignore_errors=True)
     return root
+
+
+def released_toy_course(root: Path) -> Path:
+    """:func:`make_toy_course`, released (built once per test session and copied)."""
+    def build(folder: Path) -> None:
+        make_toy_course(folder)
+        course.release(folder, ["toy"])
+
+    return released_copy("toy", build, Path(root))

@@ -26,6 +26,8 @@ from cs231n_utils.grader.records import StudentReport
 from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import answer_cells, build_submission, write_submission
 
+from ..releases import released_copy
+
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = "reference"
 
@@ -303,17 +305,20 @@ def make_course(assignment: str, root: Path, core: bool = True) -> Path:
     """A course folder at ``root`` with the repository's config and ``solutions/<assignment>/``, released.
 
     ``core``: the source notebooks reduced to their :func:`graded_core` (plain nbgrader's course,
-    made by :meth:`GradedCatalog.nbgrader_scores`, is reduced the same way).
+    made by :meth:`GradedCatalog.nbgrader_scores`, is reduced the same way). In a test session
+    the release is made once and copied (:mod:`tests.releases`).
     """
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(REPO / "solutions" / assignment, root / "solutions" / assignment,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    if core:
-        for path in (root / "solutions" / assignment).glob("*.ipynb"):
-            nbformat.write(graded_core(nbformat.read(path, as_version=4)), path)
-    course.release(root, [assignment])
-    return root
+    def build(folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "nbgrader_config.py", folder / "nbgrader_config.py")
+        shutil.copytree(REPO / "solutions" / assignment, folder / "solutions" / assignment,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        if core:
+            for path in (folder / "solutions" / assignment).glob("*.ipynb"):
+                nbformat.write(graded_core(nbformat.read(path, as_version=4)), path)
+        course.release(folder, [assignment])
+
+    return released_copy(f"{assignment}-{'core' if core else 'whole'}", build, Path(root))
 
 
 def write_catalog(root: Path, assignment: str, entries: Iterable[Entry]) -> list[str]:
