@@ -176,6 +176,21 @@ def test_a_job_that_dies_once_keeps_its_second_result(tmp_path):
     assert rows["s00_right"].score == expected["s00_right"] and not rows["s00_right"].needs_review
 
 
+def test_record_false_leaves_the_gradebook_alone(tmp_path):
+    """Results and the report are written either way; only record=True (the default) fills the
+    gradebook, and resuming then records what the first batch graded without grading it again."""
+    root = tmp_path / "c"
+    expected = toy_class(root, size=2)
+    rows = grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits", record=False)
+    assert {r.student: r.score for r in rows} == expected
+    assert (root / WORK_DIR / "toy" / "report.json").is_file()
+    assert course.grade_table(root, "toy") == []
+    again = Recording()
+    grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits", backend=again)
+    assert again.ran == []
+    assert {g.student: g.auto_score for g in course.grade_table(root, "toy")} == expected
+
+
 # -- Slurm ------------------------------------------------------------------------------------------
 
 

@@ -159,7 +159,8 @@ def run_jobs(jobs: Sequence[PlannedJob], backend: Backend, limits: Limits, progr
 def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Limits | None = None,
                 isolate: bool = True, progress: bool = True, students: list[str] | None = None,
                 dataset: str | None = None, data_env: dict[str, str] | None = None,
-                backend: Backend | None = None, fresh: bool = False) -> list[StudentReport]:
+                backend: Backend | None = None, fresh: bool = False,
+                record: bool = True) -> list[StudentReport]:
     """Grade every submission of ``assignment`` and record the scores in the gradebook.
 
     Parameters
@@ -188,6 +189,10 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
     fresh : bool
         Forget the earlier results of these submissions and grade them again (default: resume,
         grading only the notebooks with no result for the file submitted).
+    record : bool
+        Record the scores in nbgrader's gradebook and mark flagged submissions for a manual grade
+        there (default); False leaves the gradebook alone (the results and the report are
+        written either way).
 
     Returns
     -------
@@ -207,8 +212,9 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
     for job in jobs:
         report = reports.setdefault(job.spec.student, StudentReport(job.spec.student))
         report.add(JobResult.from_json(job.spec.out_result.read_text()))
-    record_in_gradebook(course_root, assignment, work / "executed", list(reports))
-    flag_for_review(course_root, assignment, [r for r in reports.values() if r.needs_review])
+    if record:
+        record_in_gradebook(course_root, assignment, work / "executed", list(reports))
+        flag_for_review(course_root, assignment, [r for r in reports.values() if r.needs_review])
     rows = [reports[s] for s in sorted(reports)]
     write_report(work, rows, assignment)
     return rows

@@ -267,6 +267,7 @@ FEATURES = CatalogSpec(
     min_right=10,
     min_right_cells={"linear_classifier": 3, "tuning": 3},
     plain_nbgrader=("reference", "blank", "wrong_01"),  # the solution and the blank one too
+    fast_cells={"tuning": features_right.FAST_TUNING},
 )
 
 # -- logistic -----------------------------------------------------------------------------------------
