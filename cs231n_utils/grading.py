@@ -250,8 +250,41 @@ def _function_tree(fn: Callable[..., Any]) -> ast.AST | None:
         return None
 
 
-def find_python_loops(fn: Callable[..., Any], _seen: set[int] | None = None,
-                      allowed_ranges: Collection[str] = ()) -> list[str]:
+def _scan_notebook_functions(fn: Callable[..., Any], scan: Callable[[str, ast.AST], list[str]],
+                             seen: set[int]) -> list[str]:
+    """``scan(name, tree)`` of ``fn``, then of every notebook function it calls by name, recursively.
+
+    Notebook functions are those of module ``__main__`` (a cell's ``def``), looked up where ``fn``
+    was defined; each is scanned once. A function whose source cannot be read is reported, since
+    nothing about it can be verified.
+    """
+    if id(fn) in seen:
+        return []
+    seen.add(id(fn))
+    tree = _function_tree(fn)
+    fname = getattr(fn, "__name__", "?")
+    if tree is None:
+        # Without its source nothing can be verified (e.g. a function made with exec).
+        return [f"unreadable source ({fname} was not defined with a plain def in a cell)"]
+    found = scan(fname, tree)
+    called = {node.func.id for node in ast.walk(tree)
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    namespace = getattr(fn, "__kit_namespace__", None) or getattr(fn, "__globals__", {})
+    for callee in sorted(called):
+        target = namespace.get(callee)
+        if callable(target) and getattr(target, "__module__", None) == "__main__":
+            found.extend(_scan_notebook_functions(target, scan, seen))
+    return found
+
+
+_LOOP_KINDS = {
+    ast.For: "for loop", ast.AsyncFor: "for loop", ast.While: "while loop",
+    ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression",
+}
+
+
+def find_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[str] = ()) -> list[str]:
     """List the Python-level loops in ``fn`` and in the notebook functions it calls.
 
     Flags ``for``/``while`` statements, comprehensions, generator expressions and calls such
@@ -265,42 +298,23 @@ def find_python_loops(fn: Callable[..., Any], _seen: set[int] | None = None,
     list of str
         One description per loop found, e.g. ``"for loop (svm_loss_vectorized, line 12)"``.
     """
-    _seen = set() if _seen is None else _seen
-    if id(fn) in _seen:
-        return []
-    _seen.add(id(fn))
-    tree = _function_tree(fn)
-    fname = getattr(fn, "__name__", "?")
-    if tree is None:
-        # Without its source nothing can be verified (e.g. a function made with exec).
-        return [f"unreadable source ({fname} was not defined with a plain def in a cell)"]
-    kinds = {
-        ast.For: "for loop", ast.AsyncFor: "for loop", ast.While: "while loop",
-        ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
-        ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression",
-    }
-    found = []
-    called = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.For) and _over_allowed_range(node.iter, allowed_ranges):
-            continue
-        for kind, label in kinds.items():
-            if isinstance(node, kind):
-                found.append(f"{label} ({fname}, line {node.lineno})")
-        if isinstance(node, ast.Call):
-            func = node.func
-            callee = func.id if isinstance(func, ast.Name) else (
-                func.attr if isinstance(func, ast.Attribute) else None)
-            if callee in LOOPING_CALLS:
-                found.append(f"call to {callee} ({fname}, line {node.lineno})")
-            if isinstance(func, ast.Name):
-                called.add(func.id)
-    namespace = getattr(fn, "__kit_namespace__", None) or getattr(fn, "__globals__", {})
-    for callee in sorted(called):
-        target = namespace.get(callee)
-        if callable(target) and getattr(target, "__module__", None) == "__main__":
-            found.extend(find_python_loops(target, _seen, allowed_ranges))
-    return found
+    def loops(fname: str, tree: ast.AST) -> list[str]:
+        found = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.For) and _over_allowed_range(node.iter, allowed_ranges):
+                continue
+            for kind, label in _LOOP_KINDS.items():
+                if isinstance(node, kind):
+                    found.append(f"{label} ({fname}, line {node.lineno})")
+            if isinstance(node, ast.Call):
+                func = node.func
+                callee = func.id if isinstance(func, ast.Name) else (
+                    func.attr if isinstance(func, ast.Attribute) else None)
+                if callee in LOOPING_CALLS:
+                    found.append(f"call to {callee} ({fname}, line {node.lineno})")
+        return found
+
+    return _scan_notebook_functions(fn, loops, set())
 
 
 def _over_allowed_range(iterable: ast.expr, allowed: Collection[str]) -> bool:
@@ -326,8 +340,7 @@ def assert_no_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[st
         )
 
 
-def find_calls(fn: Callable[..., Any], names: frozenset[str] | set[str],
-               _seen: set[int] | None = None) -> list[str]:
+def find_calls(fn: Callable[..., Any], names: frozenset[str] | set[str]) -> list[str]:
     """List the uses of the functions ``names`` in ``fn`` and in the notebook functions it calls.
 
     A use is a call or any other reference (``solve = np.linalg.inv`` counts too), by plain
@@ -340,27 +353,15 @@ def find_calls(fn: Callable[..., Any], names: frozenset[str] | set[str],
     list of str
         One description per use, e.g. ``"inv (newton_step, line 4)"``.
     """
-    _seen = set() if _seen is None else _seen
-    if id(fn) in _seen:
-        return []
-    _seen.add(id(fn))
-    tree = _function_tree(fn)
-    fname = getattr(fn, "__name__", "?")
-    if tree is None:
-        return [f"unreadable source ({fname} was not defined with a plain def in a cell)"]
-    found, called = [], set()
-    for node in ast.walk(tree):
-        used = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
-        if used in names:
-            found.append(f"{used} ({fname}, line {node.lineno})")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            called.add(node.func.id)
-    namespace = getattr(fn, "__kit_namespace__", None) or getattr(fn, "__globals__", {})
-    for callee in sorted(called):
-        target = namespace.get(callee)
-        if callable(target) and getattr(target, "__module__", None) == "__main__":
-            found.extend(find_calls(target, names, _seen))
-    return found
+    def uses(fname: str, tree: ast.AST) -> list[str]:
+        found = []
+        for node in ast.walk(tree):
+            used = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
+            if used in names:
+                found.append(f"{used} ({fname}, line {node.lineno})")
+        return found
+
+    return _scan_notebook_functions(fn, uses, set())
 
 
 def assert_no_calls(fn: Callable[..., Any], names: frozenset[str] | set[str], advice: str) -> None:

@@ -4,7 +4,7 @@
   backend, runs once more the ones that died and flags what died twice (never a silent 0);
 - a re-run grades only what has no result for the file submitted (an interrupted batch resumes);
 - the Slurm backend, against a real single-node Slurm (started here when this runs as root with
-  Debian's slurm-wlm and munge installed; skipped otherwise), grades a class of 22 to the local
+  Debian's slurm-wlm and munge installed; skipped otherwise), grades a class of 12 to the local
   backend's scores, split into several arrays when the class exceeds MaxArraySize, and resumes;
 - the Kubernetes backend's Indexed Job manifest, built with the official client's models, has the
   structure the API expects, and its pod command grades the spec of its index.
@@ -199,8 +199,8 @@ def slurm(tmp_path_factory):
     why = slurm_cluster.unavailable()
     if why:
         pytest.skip(why)
-    # MaxArraySize 11: a class of 22 takes three arrays (indices 0-9, 10 tasks each).
-    with slurm_cluster.single_node_cluster(tmp_path_factory.mktemp("slurm"), max_array_size=11) as cluster:
+    # MaxArraySize 5: a class of 12 takes three arrays (indices 0-4: 5, 5 and 2 tasks).
+    with slurm_cluster.single_node_cluster(tmp_path_factory.mktemp("slurm"), max_array_size=5) as cluster:
         yield cluster
 
 
@@ -214,7 +214,7 @@ def _slurm_backend(cluster, **kw):
 @pytest.mark.xdist_group("slurm")
 def test_slurm_grades_a_class_to_the_local_backends_scores(slurm, tmp_path):
     root = tmp_path / "c"
-    expected = toy_class(root, size=22)
+    expected = toy_class(root, size=12)
     local = scores(grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits",
                                backend=LocalBackend(2)))
     assert {s: sum(t.values()) for s, t in local.items()} == expected
@@ -235,7 +235,7 @@ def test_slurm_grades_a_class_to_the_local_backends_scores(slurm, tmp_path):
     rows = grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits", backend=again)
     listed = [line for p in sorted((root / WORK_DIR / "toy" / "jobs" / "slurm").glob("array_*.list"))
               for line in p.read_text().split()]
-    assert len(again.job_ids) == 1 and len(listed) == 22 + 5
+    assert len(again.job_ids) == 1 and len(listed) == 12 + 5
     assert sorted(Path(line).stem for line in listed[-5:]) == sorted(p.stem for p in gone)
     assert scores(rows) == local
 

@@ -32,7 +32,7 @@ from ..submissions import nbgrader_meta
 from .client import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
 from .protocol import OUTPUT_CAP
 from .rebuild import read_submission, rebuild
-from .records import Flag, FlagKind
+from .records import Flag, FlagKind, Scored
 from .sandbox import Limits
 from .static import function_sources, referenced_globals, to_python
 
@@ -40,7 +40,7 @@ SETUP_TAG = "setup"
 
 
 @dataclass
-class SubmissionResult:
+class SubmissionResult(Scored):
     """The executed notebook, its test outcomes and what a human should know about it."""
 
     notebook: NotebookNode
@@ -49,18 +49,6 @@ class SubmissionResult:
     isolation: str = ""
     #: Plain numbers the test cells read from the submission (name -> value), e.g. ``best_val``.
     values: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return sum(t.score for t in self.tests)
-
-    @property
-    def max_score(self) -> float:
-        return sum(t.points for t in self.tests)
-
-    @property
-    def needs_review(self) -> bool:
-        return any(f.needs_review for f in self.flags)
 
 
 def _requirements(rubrics: list[Rubric], points: float, score: float) -> list[RequirementOutcome]:

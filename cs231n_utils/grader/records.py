@@ -108,8 +108,30 @@ class JobSpec:
                    digest=str(data.get("digest", "")))
 
 
+class Scored:
+    """The score, the points and the review of a record of test outcomes and flags."""
+
+    tests: list[TestOutcome]
+    flags: list[Flag]
+
+    @property
+    def score(self) -> float:
+        """Points earned: the sum over the tests."""
+        return sum(t.score for t in self.tests)
+
+    @property
+    def max_score(self) -> float:
+        """Points available: the sum over the tests."""
+        return sum(t.points for t in self.tests)
+
+    @property
+    def needs_review(self) -> bool:
+        """Whether a flag asks for a human to look."""
+        return any(f.needs_review for f in self.flags)
+
+
 @dataclass
-class JobResult:
+class JobResult(Scored):
     """What one job found: the test outcomes and the flags."""
 
     tests: list[TestOutcome] = field(default_factory=list)
@@ -118,18 +140,6 @@ class JobResult:
     seconds: float = 0.0
     digest: str = ""  #: the JobSpec's digest: which submitted file this result grades
     host: str = ""  #: the machine that ran the job
-
-    @property
-    def score(self) -> float:
-        return sum(t.score for t in self.tests)
-
-    @property
-    def max_score(self) -> float:
-        return sum(t.points for t in self.tests)
-
-    @property
-    def needs_review(self) -> bool:
-        return any(f.needs_review for f in self.flags)
 
     def to_json(self) -> str:
         return json.dumps({"score": self.score, "max_score": self.max_score,
@@ -148,25 +158,13 @@ class JobResult:
 
 
 @dataclass
-class StudentReport:
+class StudentReport(Scored):
     """One student's outcome on one assignment (all its notebooks)."""
 
     student: str
     tests: list[TestOutcome] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     seconds: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return sum(t.score for t in self.tests)
-
-    @property
-    def max_score(self) -> float:
-        return sum(t.points for t in self.tests)
-
-    @property
-    def needs_review(self) -> bool:
-        return any(f.needs_review for f in self.flags)
 
     def add(self, result: JobResult) -> None:
         """Fold one notebook's result into the student's."""
