@@ -199,7 +199,7 @@ def slurm(tmp_path_factory):
     why = slurm_cluster.unavailable()
     if why:
         pytest.skip(why)
-    # MaxArraySize 5: a class of 12 takes three arrays (indices 0-4: 5, 5 and 2 tasks).
+    # MaxArraySize 5: a class of 12 takes three arrays (5, 5 and 2 tasks: indices up to 4, the most allowed).
     with slurm_cluster.single_node_cluster(tmp_path_factory.mktemp("slurm"), max_array_size=5) as cluster:
         yield cluster
 

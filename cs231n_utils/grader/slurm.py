@@ -118,7 +118,7 @@ class SlurmBackend:
         script = folder / "task.sh"
         script.write_text(task_script(self.python))
         script.chmod(0o755)
-        size = max_array_size(self.env) - 1 or 1
+        size = max(1, max_array_size(self.env))  # indices 0 .. MaxArraySize - 1
         chunks = [specs[i:i + size] for i in range(0, len(specs), size)]
         first = len(list(folder.glob("array_*.list")))  # earlier runs' lists stay, for the record
         for n, chunk in enumerate(chunks, first):
