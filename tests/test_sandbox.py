@@ -171,3 +171,31 @@ def test_data_paths_reach_the_sandbox_resolved(tmp_path, monkeypatch):
     env = sandbox_env()
     assert env["CS231N_CIFAR10_SUBSET"] == str((real / "subset.npz").resolve())
     assert env["CS231N_DATA_HOME"] == str(real.resolve())
+
+
+_FONTS_REBUILT = '''import logging, sys
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+import matplotlib.pyplot as plt
+fig = plt.figure()
+fig.text(0.5, 0.5, "x")
+fig.savefig("plot.png")
+'''
+
+
+@pytest.mark.parametrize("isolate", [True, False], ids=["bwrap", "fallback"])
+def test_matplotlib_finds_the_graders_font_list(tmp_path, isolate):
+    """The sandbox does not scan the system's fonts again: the grader's font list is there."""
+    if isolate and bwrap_path() is None:
+        pytest.skip("bubblewrap (bwrap) is not installed")
+    from matplotlib import font_manager  # noqa: F401 (builds this process's font list if missing)
+
+    from cs231n_utils.grader.sandbox import font_caches
+
+    assert font_caches(), "matplotlib keeps no font list here"
+    c = SandboxClient(tmp_path, Limits(cell_seconds=60, memory_mb=2048), isolate=isolate)
+    try:
+        reply = c.run_cell(_FONTS_REBUILT)
+    finally:
+        c.close()
+    assert reply["ok"], reply
+    assert "generated new fontManager" not in reply["stdout"] + reply["stderr"], reply["stdout"]

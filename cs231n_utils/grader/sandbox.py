@@ -128,6 +128,25 @@ def _system_binds() -> list[str]:
     return args
 
 
+#: Where matplotlib keeps its caches in the sandbox (an empty tmpfs, or the scratch folder).
+SANDBOX_MPLCONFIGDIR = "/tmp/matplotlib"
+
+
+def font_caches() -> list[Path]:
+    """matplotlib's font lists (``fontlist-v*.json``) in this process's matplotlib cache folder.
+
+    A sandbox starts with an empty MPLCONFIGDIR, where matplotlib would scan every system font
+    again at its first import: a fraction of a second here, seconds on a machine with many
+    fonts, in every job. The grader's lists are copied in instead (the fonts are at the same
+    paths in there: /usr is bound). None yet, or no matplotlib: the sandbox builds its own.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        return []
+    return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-v*.json"))
+
+
 def _import_root() -> str:
     """The folder ``cs231n_utils`` is imported from here, so that the sandbox imports the same one."""
     return str(Path(__file__).resolve().parents[2])
@@ -152,7 +171,7 @@ def sandbox_env(env: dict[str, str] | None = None, home: str = "/home/student") 
         "HOME": home,
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": "/tmp/matplotlib",
+        "MPLCONFIGDIR": SANDBOX_MPLCONFIGDIR,
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": "0",
         "OPENBLAS_NUM_THREADS": "1",
@@ -187,10 +206,16 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
     if bwrap is None:
         full_env = sandbox_env(env, home=str(workdir))
         full_env["PYTHONPATH"] = _import_root()
+        # matplotlib's caches in the scratch folder (the machine's /tmp one may be another uid's),
+        # with the grader's font lists.
+        mpl = workdir / ".matplotlib"
+        mpl.mkdir(exist_ok=True)
+        for cache in font_caches():
+            shutil.copy(cache, mpl / cache.name)
+        full_env["MPLCONFIGDIR"] = str(mpl)
         if os.geteuid() == 0 and _others_can_run_python():  # a submission is not run as root
             uid = BASE_UID + slot
             _give_to(workdir, uid)
-            full_env["MPLCONFIGDIR"] = str(workdir / ".matplotlib")  # a /tmp one may be another uid's
             launcher += ["--drop", str(uid), str(uid)]
         proc = subprocess.Popen([*launcher, "--", *cmd], cwd=workdir, env=full_env,
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -201,6 +226,9 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
             "--tmpfs", "/", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
             "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--dir", "/home/student",
+            "--perms", "1777", "--dir", SANDBOX_MPLCONFIGDIR,
+            *[arg for cache in font_caches()
+              for arg in ("--ro-bind", str(cache), f"{SANDBOX_MPLCONFIGDIR}/{cache.name}")],
             *_bind_args(ro),
             "--bind", str(workdir), WORKDIR, "--chdir", WORKDIR, "--clearenv"]
     for key, value in sandbox_env(env).items():
