@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -33,12 +34,17 @@ def repo_root() -> Path | None:
     return root if (root / "nbgrader_config.py").is_file() and (root / "solutions").is_dir() else None
 
 
-def nbgrader_env(dataset: str | None = None) -> dict[str, str]:
-    """Environment for nbgrader subprocesses: this interpreter's bin first on PATH."""
+def nbgrader_env(dataset: str | None = None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for nbgrader subprocesses: this interpreter's bin first on PATH.
+
+    ``dataset`` sets ``CS231N_DATASET``; ``extra`` adds further variables (say the data ones, or
+    BLAS threads), for this run only: this process's environment is left as it is.
+    """
     env = dict(os.environ)
     bindir = str(Path(sys.executable).parent)
     env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    env.update(extra or {})
     if dataset:
         env[config.DATASET] = dataset
     return env
@@ -52,13 +58,16 @@ NBGRADER_MAIN = ("import sys; from cs231n_utils.config import skip_slow_optional
 
 
 def run_nbgrader(args: list[str], course_root: Path, dataset: str | None = None,
-                 quiet: bool = False) -> subprocess.CompletedProcess:
-    """Run ``nbgrader <args>`` in ``course_root``; raise CourseError with its log on failure."""
+                 quiet: bool = False, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run ``nbgrader <args>`` in ``course_root``; raise CourseError with its log on failure.
+
+    ``dataset`` and ``env`` (further variables) are as in :func:`nbgrader_env`.
+    """
     course_root = Path(course_root)
     if not (course_root / "nbgrader_config.py").is_file():
         raise CourseError(f"{course_root} has no nbgrader_config.py: is it a course folder?")
     cmd = [sys.executable, "-c", NBGRADER_MAIN, *args]
-    proc = subprocess.run(cmd, cwd=course_root, env=nbgrader_env(dataset), text=True,
+    proc = subprocess.run(cmd, cwd=course_root, env=nbgrader_env(dataset, env), text=True,
                           capture_output=True)
     if not quiet and proc.stdout:
         print(proc.stdout, end="")
@@ -147,12 +156,16 @@ def normalise_notebook(path: Path) -> None:
 
 
 def autograde(course_root: Path, assignment: str, dataset: str | None = None,
-              students: list[str] | None = None, quiet: bool = True) -> None:
-    """Autograde ``submitted/*/<assignment>`` (or the given students) into the gradebook."""
+              students: list[str] | None = None, quiet: bool = True,
+              env: Mapping[str, str] | None = None) -> None:
+    """Autograde ``submitted/*/<assignment>`` (or the given students) into the gradebook.
+
+    ``env``: further environment variables for the notebooks (see :func:`nbgrader_env`).
+    """
     args = ["autograde", assignment, "--create", "--force"]
     for student in students or []:
         args += ["--student", student]
-    run_nbgrader(args, course_root, dataset=dataset, quiet=quiet)
+    run_nbgrader(args, course_root, dataset=dataset, quiet=quiet, env=env)
 
 
 def feedback(course_root: Path, assignment: str, quiet: bool = True) -> None:

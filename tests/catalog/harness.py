@@ -1,20 +1,19 @@
 """Grade a catalog of wrong implementations of an assignment in one trusted batch.
 
 A catalog is a list of :class:`Entry`: a mistake a student really makes, written as complete
-replacement answer cells. :func:`grade_catalog` builds a throw-away course from the repository's
-``nbgrader_config.py`` and ``solutions/<assignment>/``, releases it, writes one submission per
-entry (the full solution except the entry's cells) plus a ``reference`` submission (the full
-solution), and grades them all with :func:`cs231n_utils.grader.batch.grade_class`.
-"""
+replacement answer cells. :func:`write_course` builds a throw-away course from the repository's
+``nbgrader_config.py`` and ``solutions/<assignment>/``, released (once per test session, then
+copied), and writes one submission per entry (the full solution except the entry's cells) plus a
+``reference`` submission (the full solution); :func:`grade_written` grades them all with
+:func:`cs231n_utils.grader.batch.grade_class`, and :func:`nbgrader_scores` grades copies of some
+with plain nbgrader. :func:`grade_catalog` does the first two in one call."""
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import copy
-import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,34 +225,23 @@ class GradedCatalog(dict[str, StudentReport]):
         """Test grade_id -> passed, as the trusted grader decided."""
         return {t.grade_id: t.passed for t in self[name].tests}
 
-    def nbgrader_scores(self, students: Iterable[str], dest: Path) -> dict[str, dict[str, float]]:
-        """Grade copies of these submissions with plain ``nbgrader autograde`` in a course at ``dest``.
 
-        Returns student -> test grade_id -> points nbgrader gave, to compare with :meth:`scores`.
-        """
-        dest = make_course(self.assignment, Path(dest))
-        students = list(students)
-        for student in students:
-            shutil.copytree(self.root / "submitted" / student, dest / "submitted" / student)
-        with _env(**self.env, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1"):
-            course.autograde(dest, self.assignment)
-        book = {row.student: row for row in course.grade_table(dest, self.assignment)}
-        return {s: {gid: float(score) for gid, (score, _top) in book[s].cells.items()} for s in students}
+def nbgrader_scores(assignment: str, root: Path, students: Iterable[str], dest: Path,
+                    env: Mapping[str, str]) -> dict[str, dict[str, float]]:
+    """Grade copies of submissions of the course at ``root`` with plain ``nbgrader autograde``.
 
-
-@contextlib.contextmanager
-def _env(**values: str) -> Iterator[None]:
-    """Set environment variables for the grader's subprocesses, then restore them."""
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    The copies go to a course of their own at ``dest`` (the same release), so this may run while
+    the kit grades the originals. ``env``: the notebooks' environment variables (the dataset).
+    Returns student -> test grade_id -> points nbgrader gave.
+    """
+    dest = make_course(assignment, Path(dest))
+    students = list(students)
+    for student in students:
+        shutil.copytree(Path(root) / "submitted" / student, dest / "submitted" / student)
+    course.autograde(dest, assignment, env={**env, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                                            "MKL_NUM_THREADS": "1"})
+    book = {row.student: row for row in course.grade_table(dest, assignment)}
+    return {s: {gid: float(score) for gid, (score, _top) in book[s].cells.items()} for s in students}
 
 
 def _code(source: str) -> ast.AST:
@@ -305,7 +293,7 @@ def make_course(assignment: str, root: Path, core: bool = True) -> Path:
     """A course folder at ``root`` with the repository's config and ``solutions/<assignment>/``, released.
 
     ``core``: the source notebooks reduced to their :func:`graded_core` (plain nbgrader's course,
-    made by :meth:`GradedCatalog.nbgrader_scores`, is reduced the same way). In a test session
+    made by :func:`nbgrader_scores`, is reduced the same way). In a test session
     the release is made once and copied (:mod:`tests.releases`).
     """
     def build(folder: Path) -> None:
@@ -341,6 +329,37 @@ def write_catalog(root: Path, assignment: str, entries: Iterable[Entry]) -> list
     return sorted(set(written))
 
 
+def write_course(assignment: str, entries: Iterable[Entry], tmp_path: Path) -> Path:
+    """The released course at ``tmp_path/course`` with one submission per entry and the reference.
+
+    Every override must name an answer cell of the assignment (a ValueError says which do not).
+    """
+    entries = list(entries)
+    root = make_course(assignment, Path(tmp_path) / "course")
+    unknown = {k for e in entries for k in e.overrides}
+    for solution in (root / "assignments" / assignment).glob("*.ipynb"):
+        unknown -= set(answer_cells(course.read_notebook(solution)))
+    if unknown:
+        raise ValueError(f"catalog overrides name no answer cell of {assignment}: {sorted(unknown)}")
+    write_catalog(root, assignment, entries)
+    return root
+
+
+def notebook_env(dataset: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment variables the graded notebooks run with."""
+    return {**(env or {}), config.DATASET: dataset, "MPLBACKEND": "Agg"}
+
+
+def grade_written(root: Path, assignment: str, dataset: str = "digits", workers: int = 2,
+                  limits: Limits | None = None, env: Mapping[str, str] | None = None) -> GradedCatalog:
+    """Grade the submissions :func:`write_course` wrote, in one trusted batch."""
+    # The catalogs ask what the tests give each entry: the gradebook is not needed (it is checked
+    # where the pipeline is, tests/test_trusted.py and tests/test_partial_credit.py).
+    rows = grade_class(root, assignment, workers=workers, limits=limits, progress=False, dataset=dataset,
+                       data_env=dict(env or {}), record=False)
+    return GradedCatalog(root, assignment, dataset, notebook_env(dataset, env), {r.student: r for r in rows})
+
+
 def grade_catalog(assignment: str, entries: Iterable[Entry], tmp_path: Path, dataset: str = "digits",
                   workers: int = 2, limits: Limits | None = None,
                   env: Mapping[str, str] | None = None) -> GradedCatalog:
@@ -369,17 +388,5 @@ def grade_catalog(assignment: str, entries: Iterable[Entry], tmp_path: Path, dat
     GradedCatalog
         The course folder and a :class:`~cs231n_utils.grader.records.StudentReport` per student id.
     """
-    entries = list(entries)
-    root = make_course(assignment, Path(tmp_path) / "course")
-    unknown = {k for e in entries for k in e.overrides}
-    for solution in (root / "assignments" / assignment).glob("*.ipynb"):
-        unknown -= set(answer_cells(course.read_notebook(solution)))
-    if unknown:
-        raise ValueError(f"catalog overrides name no answer cell of {assignment}: {sorted(unknown)}")
-    write_catalog(root, assignment, entries)
-    # The catalogs ask what the tests give each entry: the gradebook is not needed (it is checked
-    # where the pipeline is, tests/test_trusted.py and tests/test_partial_credit.py).
-    rows = grade_class(root, assignment, workers=workers, limits=limits, progress=False, dataset=dataset,
-                       data_env=dict(env or {}), record=False)
-    env = {**(env or {}), config.DATASET: dataset, "MPLBACKEND": "Agg"}
-    return GradedCatalog(root, assignment, dataset, env, {r.student: r for r in rows})
+    root = write_course(assignment, entries, tmp_path)
+    return grade_written(root, assignment, dataset, workers, limits, env)
