@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -341,3 +342,36 @@ def test_the_kits_processes_skip_the_slow_optional_import():
     from cs231n_utils.course import NBGRADER_MAIN
 
     assert "skip_slow_optional_imports()" in NBGRADER_MAIN.split("from nbgrader")[0]
+
+
+def test_forked_jobs_grade_as_fresh_interpreters_do_and_a_late_one_is_stopped(tmp_path):
+    """The default local backend forks its jobs from a preloaded process: the same results as a
+    fresh interpreter per job; a job past its time is killed and leaves no result."""
+    from cs231n_utils.grader.job import JOB_ENV
+    from cs231n_utils.grader.local import Forker
+
+    root = tmp_path / "c"
+    expected = toy_class(root, size=3)  # right, sum, loopy: full, none and part of the points
+
+    def outcomes(rows):
+        return {r.student: [(t.grade_id, t.score, t.message) for t in r.tests] for r in rows}
+
+    forked = grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits",
+                         backend=LocalBackend(2))
+    fresh = grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits",
+                        backend=LocalBackend(2, fork=False), fresh=True)
+    assert {r.student: r.score for r in forked} == expected
+    assert outcomes(forked) == outcomes(fresh)
+    (job, *_) = plan_jobs(root, "toy", LIMITS, env={"CS231N_DATASET": "digits"})
+    job.spec.out_result.unlink()
+    forker = Forker.start({**course.nbgrader_env(), **JOB_ENV})
+    assert forker is not None
+    try:
+        assert forker.run([str(job.path), "--slot", "0"], tmp_path / "late.log", timeout=0.2) is False
+        time.sleep(1)
+        assert not job.spec.out_result.exists()  # killed before it could write
+        assert forker.run([str(job.path), "--slot", "0"], tmp_path / "again.log", timeout=300) is True
+    finally:
+        forker.close()
+    assert JobResult.from_json(job.spec.out_result.read_text()).score == expected[job.spec.student]
+    assert "/ 3" in (tmp_path / "again.log").read_text()  # the job's own line, in its log

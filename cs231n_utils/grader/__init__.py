@@ -8,7 +8,8 @@ the stages, in the order a class goes through them, each in its own module::
       batch.grade_class
         ├─ batch.plan_jobs  collect: find submitted/<student>/<assignment>/; one records.JobSpec
         │                   per notebook -> grading/<assignment>/jobs/ (skip those with a result)
-        ├─ a backend runs the jobs: local (a process pool), slurm (sbatch job arrays),
+        ├─ a backend runs the jobs: local (processes forked from a preloaded forker),
+        │  slurm (sbatch job arrays),
         │  kubernetes (an Indexed Job manifest to apply); each job, anywhere, is
         │     cs231n-kit grade-one SPEC.json  =  python -m cs231n_utils.grader.job SPEC.json
         │       job.run_job
@@ -28,5 +29,6 @@ the stages, in the order a class goes through them, each in its own module::
 Modules: :mod:`.records` (JobSpec, JobResult, Flag, StudentReport), :mod:`.collect`,
 :mod:`.job`, :mod:`.rebuild`, :mod:`.static`, :mod:`.execute`, :mod:`.client`,
 :mod:`.protocol`, :mod:`.sandbox` (launcher), :mod:`.worker`, :mod:`.gradebook`,
-:mod:`.report`, :mod:`.batch`; backends :mod:`.local`, :mod:`.slurm`, :mod:`.kubernetes`.
+:mod:`.report`, :mod:`.batch`; backends :mod:`.local` (with :mod:`.forker`), :mod:`.slurm`,
+:mod:`.kubernetes`.
 """

@@ -1,8 +1,9 @@
 """One job: grade one submitted notebook, a :class:`JobSpec` in, a :class:`JobResult` out.
 
 ``cs231n-kit grade-one SPEC.json`` (or ``python -m cs231n_utils.grader.job SPEC.json``) is the
-job's process: a fresh one for every notebook, so the tests of one student never share a process
-with another's, and the same wherever it runs (a local worker, a Slurm array task, a Kubernetes
+job's process: a new one for every notebook (the local backend forks it from a preloaded
+:mod:`.forker`), so the tests of one student never share a process with another's, and the same
+wherever it runs (a local worker, a Slurm array task, a Kubernetes
 pod, Gradescope). It reads the spec, stages a scratch copy of the submission folder, grades with
 :func:`~cs231n_utils.grader.execute.grade_submission` (the student's code in the sandbox) and
 writes the executed notebook and the result, each atomically, so a result file is either
