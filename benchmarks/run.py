@@ -438,10 +438,12 @@ def bench_grading(quick: bool) -> list[str]:
         kinds = sorted(p.name for p in base.iterdir())
         for i in range(size - len(kinds)):
             shutil.copytree(base / kinds[i % len(kinds)], base / f"student{i:02d}")
-        def local(workers: int) -> Callable[[], object]:
-            return lambda: grade_class(root, "svm", progress=False, fresh=True, backend=LocalBackend(workers))
+        def local(workers: int, fork: bool = True) -> Callable[[], object]:
+            return lambda: grade_class(root, "svm", progress=False, fresh=True,
+                                       backend=LocalBackend(workers, fork=fork))
 
         runs: list[tuple[str, int, Callable[[], object]]] = [("local", w, local(w)) for w in (1, 2)]
+        runs.append(("local, a fresh interpreter per job", 2, local(2, fork=False)))
         cluster = None
         why = slurm_cluster.unavailable()
         if why is None:

@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import queue
+import select
 import subprocess
 import sys
 import threading
@@ -86,6 +87,10 @@ def _run_fresh(argv: list[str], log: Path, env: dict[str, str], timeout: float) 
     return True
 
 
+#: How long the forker may take to import what it preloads before jobs run fresh instead.
+READY_SECONDS = 120.0
+
+
 class Forker:
     """The backend's end of :mod:`.forker`: ask for a job, wait for its end, kill it if it is late."""
 
@@ -106,11 +111,12 @@ class Forker:
                                     stderr=subprocess.DEVNULL)
         except OSError:
             return None
-        line = proc.stdout.readline()
-        try:
-            ready = json.loads(line).get("op") == "ready"
-        except ValueError:
-            ready = False
+        ready = False
+        if select.select([proc.stdout], [], [], READY_SECONDS)[0]:  # preloading takes a second or two
+            try:
+                ready = json.loads(proc.stdout.readline()).get("op") == "ready"
+            except ValueError:
+                pass
         if not ready:
             proc.kill()
             proc.wait()
@@ -119,7 +125,10 @@ class Forker:
 
     def _read(self) -> None:
         for line in self.proc.stdout:
-            message = json.loads(line)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
             box = self._replies.get(message.get("id"))
             if box is not None:
                 box.put(message)
