@@ -51,10 +51,12 @@ def _child(argv: list[str], log: str) -> None:
         from .job import main
 
         code = main(argv) or 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        if not isinstance(exc.code, int) and exc.code is not None:
+    except SystemExit as exc:  # as the interpreter would: a number is the status, text goes to stderr
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
             print(exc.code, file=sys.stderr)
+            code = 1
     except BaseException:  # noqa: BLE001 (reported in the log, as the command line would)
         traceback.print_exc()
     finally:

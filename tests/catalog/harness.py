@@ -6,7 +6,7 @@ replacement answer cells. :func:`write_course` builds a throw-away course from t
 copied), and writes one submission per entry (the full solution except the entry's cells) plus a
 ``reference`` submission (the full solution); :func:`grade_written` grades them all with
 :func:`cs231n_utils.grader.batch.grade_class`, and :func:`nbgrader_scores` grades copies of some
-with plain nbgrader. :func:`grade_catalog` does the first two in one call."""
+with plain nbgrader."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import nbformat
 
 from cs231n_utils import config, course
 from cs231n_utils.grader.batch import grade_class
+from cs231n_utils.grader.job import JOB_ENV
 from cs231n_utils.grader.records import StudentReport
 from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import answer_cells, build_submission, write_submission
@@ -238,8 +239,7 @@ def nbgrader_scores(assignment: str, root: Path, students: Iterable[str], dest: 
     students = list(students)
     for student in students:
         shutil.copytree(Path(root) / "submitted" / student, dest / "submitted" / student)
-    course.autograde(dest, assignment, env={**env, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-                                            "MKL_NUM_THREADS": "1"})
+    course.autograde(dest, assignment, env={**env, **JOB_ENV})  # one BLAS thread, as the kit's jobs
     book = {row.student: row for row in course.grade_table(dest, assignment)}
     return {s: {gid: float(score) for gid, (score, _top) in book[s].cells.items()} for s in students}
 
@@ -358,35 +358,3 @@ def grade_written(root: Path, assignment: str, dataset: str = "digits", workers:
     rows = grade_class(root, assignment, workers=workers, limits=limits, progress=False, dataset=dataset,
                        data_env=dict(env or {}), record=False)
     return GradedCatalog(root, assignment, dataset, notebook_env(dataset, env), {r.student: r for r in rows})
-
-
-def grade_catalog(assignment: str, entries: Iterable[Entry], tmp_path: Path, dataset: str = "digits",
-                  workers: int = 2, limits: Limits | None = None,
-                  env: Mapping[str, str] | None = None) -> GradedCatalog:
-    """Grade every entry of a catalog and the reference solution in one trusted batch.
-
-    Parameters
-    ----------
-    assignment : str
-        A folder of the repository's ``solutions/``, e.g. ``"svm"``.
-    entries : iterable of Entry
-        The catalog; every override must name an answer cell of the assignment.
-    tmp_path : Path
-        An empty folder for the course (a pytest ``tmp_path``).
-    dataset : str
-        ``CS231N_DATASET`` for the graded notebooks.
-    workers : int
-        Submissions graded at once.
-    limits : Limits, optional
-        The sandbox's limits (the grader's defaults if omitted).
-    env : mapping, optional
-        Further environment variables for the graded notebooks, e.g. ``CS231N_CIFAR10_SUBSET``
-        for the ``cifar10-subset`` dataset.
-
-    Returns
-    -------
-    GradedCatalog
-        The course folder and a :class:`~cs231n_utils.grader.records.StudentReport` per student id.
-    """
-    root = write_course(assignment, entries, tmp_path)
-    return grade_written(root, assignment, dataset, workers, limits, env)
