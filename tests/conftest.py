@@ -355,17 +355,15 @@ def once_for_all_workers(tmp_path_factory: pytest.TempPathFactory, name: str,
     """Run ``compute(folder)`` once per test session, whatever the number of xdist workers.
 
     The first worker to arrive computes (in a fresh folder under the session's shared base
-    temp) and stores the JSON-able result; the others wait on a file lock and read it.
+    temp) and stores the JSON-able result; the others wait on a file lock and read it
+    (:func:`tests.releases.build_once`).
     """
-    import fcntl
     import json
 
-    shared = shared_folder(tmp_path_factory)
-    result = shared / f"{name}.json"
-    with open(shared / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker computes, the others wait here
-        if not result.is_file():
-            folder = shared / name
-            folder.mkdir(exist_ok=True)
-            result.write_text(json.dumps(compute(folder)))
-    return json.loads(result.read_text())
+    from .releases import build_once
+
+    def build(folder: Path) -> None:
+        (folder / "result.json").write_text(json.dumps(compute(folder)))
+
+    folder = build_once(shared_folder(tmp_path_factory) / name, build)
+    return json.loads((folder / "result.json").read_text())

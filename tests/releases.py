@@ -7,7 +7,8 @@ per test session, under a file lock in the session's shared temporary folder (so
 workers build it once between them), and copies it, gradebook included, into the test's folder.
 
 Outside a pytest session (no shared folder set by ``tests/conftest.py``) it simply builds the
-course in place.
+course in place. :func:`build_once`, the lock-and-build-once step, also serves
+``conftest.once_for_all_workers`` (a batch graded once, its results shared).
 """
 
 from __future__ import annotations
@@ -19,7 +20,24 @@ from pathlib import Path
 
 #: The session's folder of released courses; set by the ``shared_releases`` fixture of conftest.py.
 FOLDER: Path | None = None
-_DONE = ".released"
+_DONE = ".built"
+
+
+def build_once(folder: Path, build: Callable[[Path], object]) -> Path:
+    """``folder``, made by ``build(folder)`` the first time any xdist worker of the session asks.
+
+    The first to arrive builds, under a file lock beside the folder; the others wait, then find
+    it built. A build interrupted earlier in the session is started again from an empty folder.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.with_name(f"{folder.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / _DONE).is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / _DONE).touch()
+    return folder
 
 
 def released_copy(key: str, build: Callable[[Path], object], dest: Path) -> Path:
@@ -44,13 +62,6 @@ def released_copy(key: str, build: Callable[[Path], object], dest: Path) -> Path
     if FOLDER is None:
         build(dest)
         return dest
-    FOLDER.mkdir(parents=True, exist_ok=True)
-    built = FOLDER / key
-    with open(FOLDER / f"{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the first to arrive builds, the others wait, then copy
-        if not (built / _DONE).is_file():
-            shutil.rmtree(built, ignore_errors=True)  # a build interrupted earlier in the session
-            build(built)
-            (built / _DONE).touch()
+    built = build_once(FOLDER / key, build)
     shutil.copytree(built, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(_DONE))
     return dest

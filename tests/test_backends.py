@@ -364,7 +364,7 @@ def test_forked_jobs_grade_as_fresh_interpreters_do_and_a_late_one_is_stopped(tm
     assert outcomes(forked) == outcomes(fresh)
     (job, *_) = plan_jobs(root, "toy", LIMITS, env={"CS231N_DATASET": "digits"})
     job.spec.out_result.unlink()
-    forker = Forker.start({**course.nbgrader_env(), **JOB_ENV})
+    forker = Forker.start(course.nbgrader_env(extra=JOB_ENV))
     assert forker is not None
     try:
         assert forker.run([str(job.path), "--slot", "0"], tmp_path / "late.log", timeout=0.2) is False

@@ -49,8 +49,7 @@ class LocalBackend:
         slots: queue.Queue[int] = queue.Queue()
         for i in range(self.workers):
             slots.put(i)
-        env = course.nbgrader_env()
-        env.update(JOB_ENV)
+        env = course.nbgrader_env(extra=JOB_ENV)
         timeout = job_timeout(limits)
         forker = Forker.start(env) if self.fork and specs else None
 
