@@ -373,5 +373,6 @@ def test_forked_jobs_grade_as_fresh_interpreters_do_and_a_late_one_is_stopped(tm
         assert forker.run([str(job.path), "--slot", "0"], tmp_path / "again.log", timeout=300) is True
     finally:
         forker.close()
+    assert forker.proc.stdin.closed and forker.proc.stdout.closed  # none left to the collector
     assert JobResult.from_json(job.spec.out_result.read_text()).score == expected[job.spec.student]
     assert "/ 3" in (tmp_path / "again.log").read_text()  # the job's own line, in its log

@@ -321,3 +321,4 @@ class SandboxClient:
             sandbox.kill(self.proc)
         elif self.proc is not None:
             self.proc.wait()
+            sandbox.close_pipes(self.proc)

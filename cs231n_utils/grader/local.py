@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import course
 from .job import JOB_ENV
-from .sandbox import Limits
+from .sandbox import Limits, close_pipes
 
 
 class LocalBackend:
@@ -99,7 +99,8 @@ class Forker:
         self._replies: dict[int, queue.Queue[dict]] = {}
         self._lock = threading.Lock()
         self._alive = True
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     @classmethod
     def start(cls, env: dict[str, str]) -> Forker | None:
@@ -119,6 +120,7 @@ class Forker:
         if not ready:
             proc.kill()
             proc.wait()
+            close_pipes(proc)
             return None
         return cls(proc, env)
 
@@ -181,6 +183,9 @@ class Forker:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self._reader.join(timeout=10)  # it reads to the end of the forker's output, then stops
+        if not self._reader.is_alive():
+            close_pipes(self.proc)
 
 
 def log_path(spec: Path) -> Path:

@@ -18,6 +18,7 @@ small launcher that applies limits and drops privileges inside the sandbox, then
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -282,7 +283,7 @@ def _stderr() -> int | None:
 
 
 def kill(proc: subprocess.Popen) -> None:
-    """Kill the sandboxed process group and reap it."""
+    """Kill the sandboxed process group, reap it and close its pipes."""
     import signal
 
     try:
@@ -294,6 +295,15 @@ def kill(proc: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     proc.wait()
+    close_pipes(proc)
+
+
+def close_pipes(proc: subprocess.Popen) -> None:
+    """Close a finished process' pipes (left to the garbage collector, each one warns)."""
+    for pipe in (proc.stdin, proc.stdout, proc.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def _launcher_main(argv: list[str]) -> None:
