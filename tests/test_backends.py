@@ -344,6 +344,28 @@ def test_the_kits_processes_skip_the_slow_optional_import():
     assert "skip_slow_optional_imports()" in NBGRADER_MAIN.split("from nbgrader")[0]
 
 
+def test_the_forker_preloads_what_the_test_and_setup_cells_import():
+    """Only the cells run on the grader's side count (test and setup cells, not answers or
+    demonstrations); a module that fails to import is skipped, and the forker still starts."""
+    from cs231n_utils.grader.execute import local_imports
+    from cs231n_utils.grader.job import JOB_ENV
+    from cs231n_utils.grader.local import Forker
+
+    nb = nbformat.v4.new_notebook()
+    setup = nbformat.v4.new_code_cell("import json\nfrom scipy import special as sp\n%matplotlib inline",
+                                      metadata={"tags": ["setup"]})
+    test = nbformat.v4.new_code_cell("import json, csv\nfrom .rel import x\ndef f():\n    import wave",
+                                     metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t",
+                                                            "points": 1}})
+    answer = nbformat.v4.new_code_cell("import tarfile", metadata={"nbgrader": {"solution": True, "grade_id": "a"}})
+    demo = nbformat.v4.new_code_cell("import zipfile")
+    nb.cells = [setup, answer, demo, test]
+    assert local_imports(nb) == ["json", "scipy", "csv"]
+    forker = Forker.start(course.nbgrader_env(extra=JOB_ENV), preload=["csv", "no_such_module_here"])
+    assert forker is not None
+    forker.close()
+
+
 def test_forked_jobs_grade_as_fresh_interpreters_do_and_a_late_one_is_stopped(tmp_path):
     """The default local backend forks its jobs from a preloaded process: the same results as a
     fresh interpreter per job; a job past its time is killed and leaves no result."""

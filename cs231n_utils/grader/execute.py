@@ -244,6 +244,30 @@ class NotebookRunner:
         return ok, message
 
 
+def local_imports(nb: NotebookNode) -> list[str]:
+    """The modules the grader's side of ``nb`` imports: the top-level imports of its test and
+    ``setup`` cells (the cells :class:`NotebookRunner` runs here), in order, each once.
+
+    A backend that forks its jobs from a preloaded process imports these there once.
+    """
+    names: list[str] = []
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        is_test = bool(meta.get("grade")) and not meta.get("solution")
+        if cell.cell_type != "code" or not (is_test or SETUP_TAG in cell.get("metadata", {}).get("tags", [])):
+            continue
+        try:
+            tree = ast.parse(to_python(cell.source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+    return list(dict.fromkeys(names))
+
+
 def grade_submission(source_nb: NotebookNode, release_nb: NotebookNode, submission_path: Path,
                      workdir: Path, limits: Limits | None = None, slot: int = 0,
                      readonly: list[Path] | None = None, isolate: bool = True,

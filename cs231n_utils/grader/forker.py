@@ -117,7 +117,10 @@ def serve() -> None:
             pass
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """``python -m cs231n_utils.grader.forker [MODULE ...]``: preload :data:`PRELOAD` and the
+    modules named (those the jobs' test and setup cells import; one that fails to import is
+    skipped, and its job imports it itself), say ready, then serve."""
     from ..config import skip_slow_optional_imports
     from .job import JOB_ENV
 
@@ -128,6 +131,11 @@ def main() -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
+    for name in sys.argv[1:] if argv is None else argv:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S110 (not preloaded: the job's own import says why)
+            pass
     _send({"op": "ready", "id": 0, "pid": os.getpid()})
     serve()
 

@@ -51,7 +51,7 @@ class LocalBackend:
             slots.put(i)
         env = course.nbgrader_env(extra=JOB_ENV)
         timeout = job_timeout(limits)
-        forker = Forker.start(env) if self.fork and specs else None
+        forker = Forker.start(env, preload=_local_imports(specs)) if self.fork and specs else None
 
         def one(spec: Path) -> None:
             slot = slots.get()
@@ -73,6 +73,27 @@ class LocalBackend:
         finally:
             if forker is not None:
                 forker.close()
+
+
+def _local_imports(specs: Sequence[Path]) -> list[str]:
+    """What the jobs' test and setup cells import, over the source notebooks of ``specs``."""
+    import nbformat
+
+    from .execute import local_imports
+    from .records import JobSpec
+
+    sources, names = [], []
+    for spec in specs:
+        try:
+            sources.append(JobSpec.from_json(Path(spec).read_text()).source)
+        except (OSError, ValueError, TypeError, KeyError):  # the job itself reports what is wrong
+            continue
+    for source in dict.fromkeys(sources):
+        try:
+            names += local_imports(nbformat.read(source, as_version=4))
+        except (OSError, ValueError, TypeError):
+            continue
+    return list(dict.fromkeys(names))
 
 
 def _run_fresh(argv: list[str], log: Path, env: dict[str, str], timeout: float) -> bool:
@@ -103,10 +124,11 @@ class Forker:
         self._reader.start()
 
     @classmethod
-    def start(cls, env: dict[str, str]) -> Forker | None:
-        """The forker, preloaded and ready; None if it does not start (jobs then run fresh)."""
+    def start(cls, env: dict[str, str], preload: Sequence[str] = ()) -> Forker | None:
+        """The forker, preloaded (with the modules ``preload`` names too) and ready; None if it
+        does not start (jobs then run fresh)."""
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "cs231n_utils.grader.forker"], env=env,
+            proc = subprocess.Popen([sys.executable, "-m", "cs231n_utils.grader.forker", *preload], env=env,
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                     stderr=subprocess.DEVNULL)
         except OSError:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import shutil
+import symtable
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,22 +245,28 @@ def nbgrader_scores(assignment: str, root: Path, students: Iterable[str], dest: 
     return {s: {gid: float(score) for gid, (score, _top) in book[s].cells.items()} for s in students}
 
 
-def _code(source: str) -> ast.AST:
-    """A cell's source as Python, its IPython magics and shell lines blanked."""
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
-    return ast.parse("\n".join(lines))
-
-
 def _bound_and_used(source: str) -> tuple[set[str], set[str]]:
-    """(names a cell binds at any depth, names it reads)."""
-    bound, used = set(), set()
-    for node in ast.walk(_code(source)):
-        if isinstance(node, ast.Name):
-            (bound if isinstance(node.ctx, ast.Store | ast.Del) else used).add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
+    """(global names a cell binds, global names it reads), scope by scope as Python resolves them.
+
+    A function's parameters and locals are its own (``def f(W): ...`` reads no global ``W``); a
+    name a nested scope reads without binding it (or declares ``global``) is the cell's. The
+    approximation is per cell, not per line: a name the cell binds anywhere at its top level is
+    counted as its own even where it is read first.
+    """
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    top = symtable.symtable("\n".join(lines), "<cell>", "exec")
+    bound = {s.get_name() for s in top.get_symbols() if s.is_assigned() or s.is_imported()}
+    used = {s.get_name() for s in top.get_symbols() if s.is_referenced()}
+    tables = list(top.get_children())
+    while tables:
+        table = tables.pop()
+        tables.extend(table.get_children())
+        for sym in table.get_symbols():
+            if sym.is_global():  # a module-level name (a closure's are its enclosing function's)
+                if sym.is_referenced():
+                    used.add(sym.get_name())
+                if sym.is_declared_global() and sym.is_assigned():
+                    bound.add(sym.get_name())
     return bound, used
 
 
