@@ -357,7 +357,8 @@ def test_the_forker_preloads_what_the_test_and_setup_cells_import():
     test = nbformat.v4.new_code_cell("import json, csv\nfrom .rel import x\ndef f():\n    import wave",
                                      metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t",
                                                             "points": 1}})
-    answer = nbformat.v4.new_code_cell("import tarfile", metadata={"nbgrader": {"solution": True, "grade_id": "a"}})
+    answer = nbformat.v4.new_code_cell("import tarfile",
+                                       metadata={"nbgrader": {"solution": True, "grade_id": "a"}})
     demo = nbformat.v4.new_code_cell("import zipfile")
     nb.cells = [setup, answer, demo, test]
     assert local_imports(nb) == ["json", "scipy", "csv"]

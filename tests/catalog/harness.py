@@ -70,6 +70,14 @@ def swap(source: str, old: str, new: str) -> str:
     return source.replace(old, new)
 
 
+def on_grid(source: str, grid: Mapping[str, str]) -> str:
+    """``source`` with each hyperparameter list ``old`` of ``grid`` replaced by its ``new`` (once
+    each: a tuning cell searches ``grid``'s values, in the way it is written)."""
+    for old, new in grid.items():
+        source = swap(source, old, new)
+    return source
+
+
 def cell(*functions: str) -> str:
     """One answer cell holding the given function definitions."""
     return "\n\n\n".join(f.strip("\n") for f in functions) + "\n"

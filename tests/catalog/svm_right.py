@@ -13,7 +13,7 @@ other function, so that each entry is about one function.
 
 from __future__ import annotations
 
-from .harness import Entry
+from .harness import Entry, on_grid
 from .svm_wrong import (
     BIAS_TRICK,
     LINEAR_SCORES,
@@ -1012,6 +1012,12 @@ TUNING_VARIANTS["solution_select_as_in_svm_wrong"] = tuning('''
             best_val = val_acc
             best_W = np.copy(W)
 ''')
+#: The right tuning variants search 2 x 2 of the solution's 3 x 3 grid: the best pair on digits and on
+#: the CIFAR-10 subset (5e-8, 1e4: validation 0.963 and 0.376), one that ties it on digits (5e-8, 2.5e4)
+#: and two worse ones. What varies is the loop, the selection and the copy; each pair is a whole
+#: training with the bundle's own loss and SGD. The full grid is graded in the reference.
+SMALL_GRID = {"1e-8, 5e-8, 1e-7": "1e-8, 5e-8", "5e3, 1e4, 2.5e4": "1e4, 2.5e4"}
+TUNING_VARIANTS = {name: on_grid(src, SMALL_GRID) for name, src in TUNING_VARIANTS.items()}
 
 
 def _entries() -> list[Entry]:
