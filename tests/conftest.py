@@ -367,3 +367,46 @@ def once_for_all_workers(tmp_path_factory: pytest.TempPathFactory, name: str,
 
     folder = build_once(shared_folder(tmp_path_factory) / name, build)
     return json.loads((folder / "result.json").read_text())
+
+
+@dataclass(frozen=True)
+class DemoClass:
+    """The README's first command, ``cs231n-kit demo svm``, as it ran: its course and its output."""
+
+    root: Path  #: the demo course it released, wrote and graded (shared: copy it before changing it)
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def reports(self) -> dict:
+        """Student -> the local grader's StudentReport, as the batch's report.json recorded it."""
+        import json
+
+        from cs231n_utils.grader.records import StudentReport
+
+        rows = json.loads((self.root / "grading" / "svm" / "report.json").read_text())
+        return {r["student"]: StudentReport.from_dict(r) for r in rows}
+
+    def copy(self, dest: Path) -> Path:
+        """A copy of the demo course at ``dest``, to grade again (its grading folder left out)."""
+        import shutil
+
+        shutil.copytree(self.root, dest, ignore=shutil.ignore_patterns("grading"))
+        return dest
+
+
+@pytest.fixture(scope="session")
+def demo_class(tmp_path_factory: pytest.TempPathFactory) -> DemoClass:
+    """``cs231n-kit demo svm`` run once per session (the demo class the notebook, Slurm and
+    Gradescope tests compare with: full, blank and half, graded locally on digits)."""
+    import subprocess
+    import sys
+
+    def run(folder: Path) -> dict:
+        out = subprocess.run([sys.executable, "-m", "cs231n_utils.cli", "demo", "svm", "--dir",
+                              str(folder / "demo")], capture_output=True, text=True, timeout=900)
+        return {"root": str(folder / "demo"), "returncode": out.returncode, "stdout": out.stdout,
+                "stderr": out.stderr[-3000:]}
+
+    saved = once_for_all_workers(tmp_path_factory, "demo_svm", run)
+    return DemoClass(Path(saved["root"]), saved["returncode"], saved["stdout"], saved["stderr"])

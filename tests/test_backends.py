@@ -243,15 +243,13 @@ def test_slurm_grades_a_class_to_the_local_backends_scores(slurm, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("slurm")
-def test_slurm_grades_the_demo_class_to_the_local_backends_scores(slurm, tmp_path):
-    from cs231n_utils.cli import build_demo_course
-
-    root = tmp_path / "demo"
-    build_demo_course(REPO, root, ["svm"])
-    local = scores(grade_class(root, "svm", progress=False, dataset="digits", backend=LocalBackend(2)))
+def test_slurm_grades_the_demo_class_to_the_local_backends_scores(slurm, demo_class, tmp_path):
+    """The demo class (``cs231n-kit demo svm``, graded by the local backend) graded again on Slurm."""
+    assert demo_class.returncode == 0, demo_class.stderr
+    local = scores(demo_class.reports().values())
     assert sum(local["full"].values()) == 21 and sum(local["blank"].values()) == 0
-    rows = grade_class(root, "svm", progress=False, dataset="digits", backend=_slurm_backend(slurm),
-                       fresh=True)
+    root = demo_class.copy(tmp_path / "demo")
+    rows = grade_class(root, "svm", progress=False, dataset="digits", backend=_slurm_backend(slurm))
     assert scores(rows) == local
 
 

@@ -73,8 +73,10 @@ def test_the_install_cell_installs_the_kit_in_a_fresh_environment(tmp_path):
     work = tmp_path / "work"  # an empty folder, as in a hosted notebook
     work.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CS231N_", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(CS231N_KIT_SOURCE=str(source), PIP_DISABLE_PIP_VERSION_CHECK="1", OPENBLAS_NUM_THREADS="1",
-               CS231N_DATA_HOME=str(tmp_path / "data"))
+    # PIP_COMPILE=0: pip does not byte-compile the whole of scipy, scikit-learn and matplotlib
+    # (about 10 s of CPU); Python compiles what the checks below import, as it would anyway.
+    env.update(CS231N_KIT_SOURCE=str(source), PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_COMPILE="0",
+               OPENBLAS_NUM_THREADS="1", CS231N_DATA_HOME=str(tmp_path / "data"))
     out = subprocess.run([str(python), "-c", install_cell(NOTEBOOKS[0])], cwd=work, env=env,
                          capture_output=True, text=True, timeout=900)
     assert out.returncode == 0, out.stdout + out.stderr

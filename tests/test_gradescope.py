@@ -14,9 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cs231n_utils import config, course
-from cs231n_utils.cli import build_demo_course
-from cs231n_utils.grader.batch import grade_class
+from cs231n_utils import config
 from cs231n_utils.grader.gradescope import build_autograder
 from cs231n_utils.grading import Rubric, recording_rubrics
 from cs231n_utils.outcomes import RequirementOutcome, TestOutcome
@@ -67,11 +65,12 @@ def _run_autograder(root: Path, python: str = sys.executable) -> dict:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """The demo class graded locally and, submission by submission, by run_autograder."""
+def graded(tmp_path_factory, demo_class):
+    """The demo class graded locally (``cs231n-kit demo svm``) and, submission by submission, by
+    run_autograder."""
     base = tmp_path_factory.mktemp("gradescope")
-    dest = base / "course"
-    build_demo_course(course.repo_root(), dest, ["svm"])
+    assert demo_class.returncode == 0, demo_class.stderr
+    dest = demo_class.copy(base / "course")
     zip_path = base / "autograder.zip"
     build_autograder(dest, "svm", zip_path, dataset="digits")
 
@@ -84,10 +83,8 @@ def graded(tmp_path_factory):
         return _run_autograder(root)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        remote = pool.map(autograde, [*STUDENTS, "malformed"])
-        local = {r.student: r for r in grade_class(dest, "svm", workers=1, progress=False, dataset="digits")}
-        results = dict(zip([*STUDENTS, "malformed"], remote))
-    return zip_path, results, local
+        results = dict(zip([*STUDENTS, "malformed"], pool.map(autograde, [*STUDENTS, "malformed"])))
+    return zip_path, results, demo_class.reports()
 
 
 @pytest.mark.slow

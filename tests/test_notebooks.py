@@ -2,8 +2,6 @@
 class correctly, and every solution earns full marks on the real CIFAR-10 subset."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -55,16 +53,14 @@ def test_no_helper_is_defined_twice_in_a_notebook(assignment):
     assert not twice, f"{assignment}: functions defined in more than one cell (cells): {twice}"
 
 
-def test_demo_grades_full_blank_and_half_on_digits(tmp_path):
+def test_demo_grades_full_blank_and_half_on_digits(demo_class):
     """The README's first command, on the SVM assignment: full marks, zero, and in between."""
-    out = subprocess.run([sys.executable, "-m", "cs231n_utils.cli", "demo", "svm", "--dir",
-                          str(tmp_path / "demo")], capture_output=True, text=True, timeout=900)
-    assert out.returncode == 0, out.stderr[-3000:]
-    rows = {r.student: r for r in course.grade_table(tmp_path / "demo", "svm")}
-    assert rows["full"].auto_score == rows["full"].auto_max > 0, out.stdout
+    assert demo_class.returncode == 0, demo_class.stderr
+    rows = {r.student: r for r in course.grade_table(demo_class.root, "svm")}
+    assert rows["full"].auto_score == rows["full"].auto_max > 0, demo_class.stdout
     assert rows["blank"].auto_score == 0
     assert 0 < rows["half"].auto_score < rows["half"].auto_max
-    assert "| full |" in out.stdout
+    assert "| full |" in demo_class.stdout
 
 
 @pytest.fixture(scope="module")
