@@ -24,7 +24,6 @@ from .svm_wrong import (
     TRAIN_TESTS,
     VECTORIZED_TESTS,
     cell,
-    swap,
     tuning,
 )
 
@@ -1061,11 +1060,12 @@ def function_of(entry: Entry) -> str:
     return next(f for prefix, f in FUNCTION_OF_PREFIX.items() if entry.name.startswith(prefix))
 
 #: A quick right tuning cell for bundles that do not rewrite tuning: the solution's search on one
-#: pair, the best of the solution's grid on digits (validation 0.963). The bundle's own loss and SGD
-#: still train with it and must reach the bar; the full grid is graded in the reference and in the
-#: right tuning entries.
-FAST_TUNING = swap(swap(tuning('''
+#: pair of its grid, in 200 steps on digits instead of 500 (validation 0.967 with the solution's loss
+#: and SGD, bar 0.94; 0.27 s instead of 0.62 s). The bundle's own loss and SGD still train with it
+#: and must reach the bar; the full grid is graded in the reference and the right tuning entries.
+FAST_TUNING = on_grid(tuning('''
         if val_acc > best_val:
             best_val, best_W = val_acc, W
-'''), "learning_rates = [1e-8, 5e-8, 1e-7]\n", "learning_rates = [5e-8]\n"),
-                   "regularization_strengths = [5e3, 1e4, 2.5e4]\n", "regularization_strengths = [1e4]\n")
+'''), {"learning_rates = [1e-8, 5e-8, 1e-7]\n": "learning_rates = [1e-7]\n",
+       "regularization_strengths = [5e3, 1e4, 2.5e4]\n": "regularization_strengths = [1e4]\n",
+       "else 500": "else 200"})
