@@ -30,7 +30,9 @@ import signal
 import sys
 import traceback
 
-#: What a job imports anyway: loaded once here, shared by every child (copy-on-write).
+#: What a job imports anyway: loaded once here, shared by every child (copy-on-write). The backend
+#: names more on the command line: what the batch's test and setup cells import
+#: (:func:`.execute.local_imports`), say scipy.optimize and scikit-learn for the logistic notebook.
 PRELOAD = ("numpy", "nbformat", "matplotlib", "matplotlib.pyplot", "cs231n_utils.grader.job",
            "cs231n_utils.grader.execute")
 
