@@ -44,7 +44,15 @@ from cs231n_utils import course, selfcheck
 from cs231n_utils.submissions import answer_cells
 
 from .catalog import softmax_right
-from .catalog.harness import REFERENCE, Entry, grade_written, nbgrader_scores, notebook_env, write_course
+from .catalog.harness import (
+    REFERENCE,
+    Entry,
+    grade_written,
+    graded_core,
+    nbgrader_scores,
+    notebook_env,
+    write_course,
+)
 from .catalog.specs import BLANK, SPECS, CatalogSpec
 from .conftest import find_cifar10_subset, once_for_all_workers
 
@@ -159,6 +167,22 @@ def catalogs(tmp_path_factory) -> Callable[[CatalogSpec], Graded]:
 
 
 # -- the catalogs themselves --------------------------------------------------------------------------
+
+
+def test_the_graded_core_keeps_a_cell_only_for_a_global_a_later_kept_cell_reads():
+    """A function's parameter or local is not a read of the global of that name; a function's or a
+    comprehension's read of a global is the cell's, and so is a write declared ``global``."""
+    import nbformat
+
+    test = nbformat.v4.new_code_cell(
+        "def check(W, num_iters=3):\n    return W * num_iters + sum(s for s in scale)\n\n\ncheck(W0) + late",
+        metadata={"nbgrader": {"grade": True, "grade_id": "t", "points": 1, "solution": False}})
+    cells = {"W": "W = 1.0", "W0": "W0 = 2.0", "num_iters": "num_iters = 5", "scale": "scale = [1]",
+             "late": "def f():\n    global late\n    late = 1\n\n\nf()", "plot": "import matplotlib"}
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in cells.values()] + [test]
+    kept = [c.source for c in graded_core(nb).cells]
+    assert kept == [cells["W0"], cells["scale"], cells["late"], test.source]
 
 
 @pytest.mark.parametrize("spec", SPEC_CASES)
