@@ -27,6 +27,12 @@ def nbgrader_meta(cell: NotebookNode) -> dict:
     return dict(cell.get("metadata", {}).get("nbgrader", {}))
 
 
+def is_test_cell(cell: NotebookNode) -> bool:
+    """An autograded test cell: a graded code cell that is not an answer."""
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def answer_cells(nb: NotebookNode) -> dict[str, NotebookNode]:
     """Map grade_id to cell for every cell a student is meant to fill in."""
     out = {}

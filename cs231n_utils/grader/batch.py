@@ -27,7 +27,7 @@ import nbformat
 
 from .. import config, course
 from ..outcomes import TestOutcome
-from ..submissions import nbgrader_meta
+from ..submissions import is_test_cell, nbgrader_meta
 from .collect import find_submissions
 from .gradebook import flag_for_review, record_in_gradebook
 from .job import file_digest, write_atomic
@@ -116,12 +116,10 @@ def _died(job: PlannedJob, attempts: int) -> JobResult:
     submission, _ = read_submission(job.spec.folder / job.spec.notebook) if job.spec.folder else (None, None)
     nb, _ = rebuild(source_nb, release_nb, submission)
     tests = []
-    for cell in nb.cells:
+    for cell in filter(is_test_cell, nb.cells):
         meta = nbgrader_meta(cell)
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            cell.outputs = [nbformat.v4.new_output("error", ename="GraderFailed", evalue=text,
-                                                   traceback=[text])]
-            tests.append(TestOutcome(meta["grade_id"], float(meta.get("points", 0)), 0.0, text))
+        cell.outputs = [nbformat.v4.new_output("error", ename="GraderFailed", evalue=text, traceback=[text])]
+        tests.append(TestOutcome(meta["grade_id"], float(meta.get("points", 0)), 0.0, text))
     write_atomic(job.spec.out_notebook, nbformat.writes(nb))
     return JobResult(tests, [Flag(FlagKind.GRADER_FAILED, text)], digest=job.spec.digest)
 

@@ -28,7 +28,7 @@ from nbformat import NotebookNode
 
 from ..grading import Rubric, cell_score, failed_requirements, recording_rubrics
 from ..outcomes import RequirementOutcome, TestOutcome
-from ..submissions import nbgrader_meta
+from ..submissions import is_test_cell, nbgrader_meta
 from .client import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
 from .protocol import OUTPUT_CAP
 from .rebuild import read_submission, rebuild
@@ -138,8 +138,7 @@ class NotebookRunner:
             if cell.cell_type != "code":
                 continue
             meta = nbgrader_meta(cell)
-            is_test = bool(meta.get("grade")) and not meta.get("solution")
-            if is_test:
+            if is_test_cell(cell):
                 points = float(meta.get("points", 0))
                 with recording_rubrics() as rubrics:
                     ok, message = self.run_local(cell, index)
@@ -152,7 +151,7 @@ class NotebookRunner:
                 outcomes.append(TestOutcome(meta["grade_id"], points, score, message,
                                             _requirements(rubrics, points, score)))
                 continue
-            if SETUP_TAG in cell.get("metadata", {}).get("tags", []):
+            if is_setup_cell(cell):
                 self.run_local(cell, index)
             self.run_remote(cell)
         return outcomes
@@ -244,6 +243,11 @@ class NotebookRunner:
         return ok, message
 
 
+def is_setup_cell(cell: NotebookNode) -> bool:
+    """A code cell tagged ``setup`` (imports, seed, data): run in the sandbox and here."""
+    return cell.cell_type == "code" and SETUP_TAG in cell.get("metadata", {}).get("tags", [])
+
+
 def local_imports(nb: NotebookNode) -> list[str]:
     """The modules the grader's side of ``nb`` imports: the top-level imports of its test and
     ``setup`` cells (the cells :class:`NotebookRunner` runs here), in order, each once.
@@ -252,9 +256,7 @@ def local_imports(nb: NotebookNode) -> list[str]:
     """
     names: list[str] = []
     for cell in nb.cells:
-        meta = nbgrader_meta(cell)
-        is_test = bool(meta.get("grade")) and not meta.get("solution")
-        if cell.cell_type != "code" or not (is_test or SETUP_TAG in cell.get("metadata", {}).get("tags", [])):
+        if not (is_test_cell(cell) or is_setup_cell(cell)):
             continue
         try:
             tree = ast.parse(to_python(cell.source))
@@ -283,12 +285,11 @@ def grade_submission(source_nb: NotebookNode, release_nb: NotebookNode, submissi
     result = SubmissionResult(nb, flags=flags)
     if submission is None:
         result.flags.insert(0, Flag(FlagKind.UNREADABLE, problem or "unreadable"))
-        for cell in nb.cells:
+        for cell in filter(is_test_cell, nb.cells):
             meta = nbgrader_meta(cell)
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-                cell.outputs = [_error("InvalidSubmission", problem or "unreadable")]
-                result.tests.append(TestOutcome(meta["grade_id"], float(meta.get("points", 0)), 0.0,
-                                                problem or "unreadable"))
+            cell.outputs = [_error("InvalidSubmission", problem or "unreadable")]
+            result.tests.append(TestOutcome(meta["grade_id"], float(meta.get("points", 0)), 0.0,
+                                            problem or "unreadable"))
         return result
     runner = NotebookRunner(nb, workdir, limits, slot=slot, readonly=readonly, isolate=isolate)
     try:

@@ -48,7 +48,7 @@ from nbformat import NotebookNode
 
 from .. import config
 from ..outcomes import TestOutcome
-from ..submissions import nbgrader_meta
+from ..submissions import is_test_cell, nbgrader_meta
 from .records import Flag
 from .sandbox import Limits
 
@@ -520,7 +520,7 @@ def _points(nb: NotebookNode) -> tuple[float, float]:
     auto = manual = 0.0
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(cell):
             auto += float(meta.get("points", 0))
         elif meta.get("grade") or meta.get("task"):
             manual += float(meta.get("points", 0))
