@@ -21,14 +21,15 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import nbformat
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING
 
 from . import config
 from .grading import cell_score, failed_requirements
 from .outcomes import TestOutcome
 from .submissions import HIDDEN_BEGIN, nbgrader_meta
+
+if TYPE_CHECKING:  # nbformat is imported where it is used, so that the notebook's panel stays light
+    from nbformat import NotebookNode
 
 #: Set in the kernel a self-check starts, so that the notebook's panel stays inert there.
 SELFCHECK_ENV_VAR = config.SELFCHECK
@@ -309,6 +310,7 @@ def execute(nb: NotebookNode, cwd: Path, timeout: float = DEFAULT_TIMEOUT,
     ``KeyboardInterrupt``) and the next cell runs. Returns the executed copy and a note
     that is empty unless the kernel died.
     """
+    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
@@ -343,6 +345,8 @@ def check_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT,
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no notebook at {path.resolve()}: save it first, or give its path")
+    import nbformat
+
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several types for a damaged file

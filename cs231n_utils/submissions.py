@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-from nbformat import NotebookNode
+if TYPE_CHECKING:  # nbformat is imported where it is used: importing it costs a notebook a second
+    from nbformat import NotebookNode
 
 #: nbgrader's markers, defined here once: the solution inside an answer cell, hidden tests
 #: inside a test cell (each on a line of its own, after ``### ``).
@@ -73,6 +74,8 @@ def build_submission(
         A new notebook; the inputs are not modified.
     """
     overrides = dict(overrides or {})
+    import nbformat
+
     nb = nbformat.from_dict(student_nb)  # deep copy
     student_cells = answer_cells(nb)
     solution_cells = answer_cells(solution_nb)
@@ -95,6 +98,8 @@ def build_submission(
 def write_submission(nb: NotebookNode, course_root: Path, student: str, assignment: str,
                      filename: str) -> Path:
     """Write ``nb`` to ``course_root/submitted/<student>/<assignment>/<filename>``."""
+    import nbformat
+
     dest = Path(course_root) / "submitted" / student / assignment / filename
     dest.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, dest)

@@ -32,6 +32,7 @@ from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import build_submission, write_submission
 
 from . import slurm_cluster
+from .conftest import GRADING_WORKERS
 from .toy_course import released_toy_course
 
 REPO = Path(__file__).resolve().parents[1]
@@ -217,7 +218,7 @@ def test_slurm_grades_a_class_to_the_local_backends_scores(slurm, tmp_path):
     root = tmp_path / "c"
     expected = toy_class(root, size=12)
     local = scores(grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits",
-                               backend=LocalBackend(2)))
+                               backend=LocalBackend(GRADING_WORKERS)))
     assert {s: sum(t.values()) for s, t in local.items()} == expected
     backend = _slurm_backend(slurm)
     rows = grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits", backend=backend,

@@ -35,7 +35,6 @@ import ast
 import os
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,7 +53,7 @@ from .catalog.harness import (
     write_course,
 )
 from .catalog.specs import BLANK, SPECS, CatalogSpec
-from .conftest import find_cifar10_subset, once_for_all_workers
+from .conftest import find_cifar10_subset, grade_alongside, once_for_all_workers
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = os.environ.get("CS231N_CATALOG_DATASET", "digits")
@@ -104,13 +103,12 @@ def grade_everything(spec: CatalogSpec, folder: Path, dataset: str, env: dict[st
     """The trusted batch, plain nbgrader on a few of its submissions and one self-check, as JSON."""
     submissions = spec.submissions(quick=dataset == "digits")
     root = write_course(spec.assignment, [*submissions, blank_entry(spec)], folder / "batch")
-    # Plain nbgrader grades copies of a few submissions in a course of its own meanwhile: its
-    # kernels and the kit's sandboxes share the machine, neither waits for the other to finish.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        plain_run = pool.submit(nbgrader_scores, spec.assignment, root, spec.plain_students, folder / "plain",
-                                notebook_env(dataset, env))
-        graded = grade_written(root, spec.assignment, dataset=dataset, workers=2, env=env)
-        plain = plain_run.result()
+    # Plain nbgrader grades copies of a few submissions in a course of its own (meanwhile, when
+    # there is a core to spare).
+    graded, plain = grade_alongside(
+        lambda workers: grade_written(root, spec.assignment, dataset=dataset, workers=workers, env=env),
+        lambda: nbgrader_scores(spec.assignment, root, spec.plain_students, folder / "plain",
+                                notebook_env(dataset, env)))
     rows = {student: {"score": r.score, "max_score": r.max_score, "needs_review": r.needs_review,
                       "flags": [f.text for f in r.flags],
                       "tests": {t.grade_id: t.to_dict() for t in r.tests}}

@@ -19,6 +19,8 @@ from cs231n_utils.grader.gradescope import build_autograder
 from cs231n_utils.grading import Rubric, recording_rubrics
 from cs231n_utils.outcomes import RequirementOutcome, TestOutcome
 
+from .conftest import GRADING_WORKERS
+
 #: One worker runs the whole module, so its module fixture is built once (not once per worker).
 pytestmark = pytest.mark.xdist_group("gradescope")
 
@@ -82,7 +84,7 @@ def graded(tmp_path_factory, demo_class):
             shutil.copy(dest / "submitted" / student / "svm" / "svm.ipynb", root / "submission" / "svm.ipynb")
         return _run_autograder(root)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=GRADING_WORKERS) as pool:
         results = dict(zip([*STUDENTS, "malformed"], pool.map(autograde, [*STUDENTS, "malformed"])))
     return zip_path, results, demo_class.reports()
 

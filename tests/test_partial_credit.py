@@ -16,6 +16,7 @@ from cs231n_utils.grader.batch import grade_class
 from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import build_submission, write_submission
 
+from .conftest import GRADING_WORKERS
 from .toy_course import REPO, _meta
 
 #: One worker runs the whole module, so its module fixture is built once (not once per worker).
@@ -87,7 +88,8 @@ def graded(tmp_path_factory):
         else:
             nb = build_submission(student_nb, solution_nb, overrides={"row_means": answer})
         write_submission(nb, root, name, "partial", "partial.ipynb")
-    rows = grade_class(root, "partial", workers=2, limits=Limits(cell_seconds=20), progress=False)
+    rows = grade_class(root, "partial", workers=GRADING_WORKERS, limits=Limits(cell_seconds=20),
+                       progress=False)
     return root, {r.student: r for r in rows}
 
 

@@ -180,6 +180,18 @@ def test_panel_button_explains_a_notebook_it_cannot_see(monkeypatch, tmp_path):
     assert not box.children[0].disabled
 
 
+def test_the_panel_cell_imports_no_notebook_machinery():
+    """Every notebook ends with the panel cell, so it stays light: nbformat (a second and a half
+    to import, with jsonschema's format checkers) and nbclient load only when the button runs a check."""
+    code = ("import sys\nfrom cs231n_utils import selfcheck\nselfcheck.panel('svm.ipynb')\n"
+            "heavy = sorted(m for m in sys.modules\n"
+            "               if m.split('.')[0] in ('nbformat', 'nbclient', 'jsonschema'))\n"
+            "assert not heavy, heavy\n")
+    env = {k: v for k, v in os.environ.items() if k != selfcheck.SELFCHECK_ENV_VAR}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0 and "cs231n-kit check svm.ipynb" in out.stdout, out.stderr[-2000:]
+
+
 def test_cli_refuses_a_missing_notebook(tmp_path):
     out = subprocess.run([sys.executable, "-m", "cs231n_utils.cli", "check", str(tmp_path / "nope.ipynb")],
                          capture_output=True, text=True, timeout=60)

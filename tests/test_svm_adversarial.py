@@ -1,10 +1,11 @@
 """The SVM assignment's adversarial corpus (tests/corpus/svm_adversarial.py), graded in one batch.
 
 One module fixture builds a course from the repository's config and solutions/svm, writes every
-corpus entry as a student's submission, grades the class with ``batch.grade_class`` (two
-workers, small limits), grades three entries again, and autogrades the honest entries with plain
-nbgrader in a second course. The tests then check each entry's verdict, that the files the attacks
-aimed at are unchanged, that nobody else's score moved, parity with nbgrader and determinism.
+corpus entry as a student's submission, grades the class with ``batch.grade_class`` (one worker
+per core the test has, small limits), grades three entries again, and autogrades the honest
+entries with plain nbgrader in a second course. The tests then check each entry's verdict, that
+the files the attacks aimed at are unchanged, that nobody else's score moved, parity with
+nbgrader and determinism.
 
 Under pytest-xdist the batch runs once: the first worker to get here grades, the others wait for
 its results (a file lock in the session's shared temporary folder).
@@ -18,7 +19,6 @@ import json
 import socket
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -30,7 +30,7 @@ from cs231n_utils.grader.records import StudentReport
 from cs231n_utils.grader.sandbox import Limits, bwrap_path
 
 from .catalog.harness import make_course, nbgrader_scores, notebook_env
-from .conftest import once_for_all_workers
+from .conftest import GRADING_WORKERS, grade_alongside, once_for_all_workers
 from .corpus import svm_adversarial as corpus
 
 #: One worker runs the whole module, so its module fixture is built once (not once per worker).
@@ -96,9 +96,8 @@ def grade_everything(base: Path) -> dict:
     watched = {p for e in corpus.CORPUS for p in e.targets}
     before = {p: _digest(Path(ctx.fill(p))) for p in watched}
 
-    # Plain nbgrader on copies of the honest submissions, in a course of their own, meanwhile
-    # (the hang cases leave the machine idle for a while; no attack can change those files: the
-    # digests below say so).
+    # Plain nbgrader on copies of the honest submissions, in a course of their own (meanwhile, when
+    # there is a core to spare; no attack can change those files: the digests below say so).
     honest = [e.name for e in corpus.CORPUS if e.category == "honest"]
 
     def autograde_plain() -> tuple[dict, float]:
@@ -106,14 +105,15 @@ def grade_everything(base: Path) -> dict:
         cells = nbgrader_scores(corpus.ASSIGNMENT, root, honest, base / "plain", notebook_env("digits"))
         return cells, time.perf_counter() - start
 
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        plain_run = pool.submit(autograde_plain)
+    def grade(workers: int) -> tuple[list[StudentReport], float]:
         start = time.perf_counter()
+        # Two hangs at a time whatever the cores: a hang costs its limit, and the sleep spins nothing.
         batch.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=HANG_LIMITS, progress=False,
                           students=HANGS, record=False)
-        rows = batch.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False)
-        batch_seconds = time.perf_counter() - start
-        plain_cells, plain_seconds = plain_run.result()
+        rows = batch.grade_class(root, corpus.ASSIGNMENT, workers=workers, limits=LIMITS, progress=False)
+        return rows, time.perf_counter() - start
+
+    (rows, batch_seconds), (plain_cells, plain_seconds) = grade_alongside(grade, autograde_plain)
     work = root / batch.WORK_DIR / corpus.ASSIGNMENT
     canaries = {p: corpus.CANARY.encode() in Path(ctx.fill(p)).read_bytes()
                 for e in corpus.CORPUS for p in e.canary_in if Path(ctx.fill(p)).is_file()}
@@ -123,7 +123,7 @@ def grade_everything(base: Path) -> dict:
     report = json.loads((work / "report.json").read_text())
 
     start = time.perf_counter()
-    again = batch.grade_class(root, corpus.ASSIGNMENT, workers=2, limits=LIMITS, progress=False,
+    again = batch.grade_class(root, corpus.ASSIGNMENT, workers=GRADING_WORKERS, limits=LIMITS, progress=False,
                                 students=list(corpus.DETERMINISM), fresh=True)
     regrade_seconds = time.perf_counter() - start
     after = {p: _digest(Path(ctx.fill(p))) for p in watched}

@@ -12,6 +12,7 @@ from cs231n_utils.grader.batch import grade_class
 from cs231n_utils.grader.sandbox import Limits
 from cs231n_utils.submissions import build_submission, write_submission
 
+from .conftest import GRADING_WORKERS
 from .toy_course import released_toy_course
 
 #: One worker runs the whole module, so its module fixture is built once (not once per worker).
@@ -85,7 +86,7 @@ def graded(tmp_path_factory):
             cell.source = "pass"
             meta["points"] = 100
     write_submission(edited, root, "tamper_edit_test", "toy", "toy.ipynb")
-    rows = grade_class(root, "toy", workers=2, limits=Limits(cell_seconds=5), progress=False)
+    rows = grade_class(root, "toy", workers=GRADING_WORKERS, limits=Limits(cell_seconds=5), progress=False)
     return root, {r.student: r for r in rows}
 
 
