@@ -318,7 +318,10 @@ def execute(nb: NotebookNode, cwd: Path, timeout: float = DEFAULT_TIMEOUT,
     env = dict(os.environ, **{SELFCHECK_ENV_VAR: "1"})
     if dataset:
         env[config.DATASET] = dataset
+    # shutdown_kernel: the outputs are in once the last cell has run; asking the kernel to exit
+    # waits a second or more, killing it does not.
     client = NotebookClient(nb, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+                            shutdown_kernel="immediate",
                             kernel_name=nb.metadata.get("kernelspec", {}).get("name", "python3"),
                             resources={"metadata": {"path": str(cwd)}})
     note = ""

@@ -110,7 +110,7 @@ def execute_notebook(nb: nbformat.NotebookNode, workdir: Path, dataset: str,
 
     env = dict(os.environ, **{config.DATASET: dataset})
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="immediate",
                             resources={"metadata": {"path": str(workdir)}})
     with open(kernel_log or os.devnull, "w") as stderr:
         try:

@@ -201,8 +201,8 @@ def slurm(tmp_path_factory):
     why = slurm_cluster.unavailable()
     if why:
         pytest.skip(why)
-    # MaxArraySize 5: a class of 12 takes three arrays (5, 5 and 2 tasks: indices up to 4, the most allowed).
-    with slurm_cluster.single_node_cluster(tmp_path_factory.mktemp("slurm"), max_array_size=5) as cluster:
+    # MaxArraySize 3: a class of 7 takes three arrays (3, 3 and 1 tasks: indices up to 2, the most allowed).
+    with slurm_cluster.single_node_cluster(tmp_path_factory.mktemp("slurm"), max_array_size=3) as cluster:
         yield cluster
 
 
@@ -216,7 +216,7 @@ def _slurm_backend(cluster, **kw):
 @pytest.mark.xdist_group("slurm")
 def test_slurm_grades_a_class_to_the_local_backends_scores(slurm, tmp_path):
     root = tmp_path / "c"
-    expected = toy_class(root, size=12)
+    expected = toy_class(root, size=7)
     local = scores(grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits",
                                backend=LocalBackend(GRADING_WORKERS)))
     assert {s: sum(t.values()) for s, t in local.items()} == expected
@@ -230,15 +230,15 @@ def test_slurm_grades_a_class_to_the_local_backends_scores(slurm, tmp_path):
     assert hosts == {os.uname().nodename}
     assert not any(r.needs_review for r in rows), [r.flags for r in rows if r.needs_review]
     # Resume: only the notebooks whose results are gone are submitted again.
-    gone = sorted((root / WORK_DIR / "toy" / "results").glob("*.json"))[:5]
+    gone = sorted((root / WORK_DIR / "toy" / "results").glob("*.json"))[:3]
     for p in gone:
         p.unlink()
     again = _slurm_backend(slurm)
     rows = grade_class(root, "toy", limits=LIMITS, progress=False, dataset="digits", backend=again)
     listed = [line for p in sorted((root / WORK_DIR / "toy" / "jobs" / "slurm").glob("array_*.list"))
               for line in p.read_text().split()]
-    assert len(again.job_ids) == 1 and len(listed) == 12 + 5
-    assert sorted(Path(line).stem for line in listed[-5:]) == sorted(p.stem for p in gone)
+    assert len(again.job_ids) == 1 and len(listed) == 7 + 3
+    assert sorted(Path(line).stem for line in listed[-3:]) == sorted(p.stem for p in gone)
     assert scores(rows) == local
 
 
