@@ -40,7 +40,7 @@ from pathlib import Path
 import pytest
 
 from cs231n_utils import course, selfcheck
-from cs231n_utils.submissions import answer_cells
+from cs231n_utils.submissions import answer_cells, is_test_cell
 
 from .catalog import softmax_right
 from .catalog.harness import (
@@ -187,9 +187,8 @@ def test_the_graded_core_keeps_a_cell_only_for_a_global_a_later_kept_cell_reads(
 def test_the_spec_matches_the_notebook(spec):
     """The answer cells, test cells and points of the spec are the solution notebook's."""
     solution = course.read_notebook(_notebook(spec, "solutions"))
-    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in solution.cells
-              if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
-              and not c.metadata["nbgrader"].get("solution")}
+    points = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+              for c in filter(is_test_cell, solution.cells)}
     assert points == spec.test_points, "the notebook's test cells or points changed: update the spec"
     cells = answer_cells(solution)
     assert set(spec.tests_of) <= set(cells), sorted(set(spec.tests_of) - set(cells))

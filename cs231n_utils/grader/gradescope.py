@@ -163,8 +163,8 @@ def results_json(cfg: AutograderConfig, sources: dict[str, NotebookNode], tests:
     note : str
         A sentence for the top-level output (e.g. which file was graded).
     """
-    cells = {nbgrader_meta(c).get("grade_id"): c for nb in sources.values() for c in nb.cells
-             if c.cell_type == "code" and nbgrader_meta(c).get("grade")}
+    cells = {nbgrader_meta(c).get("grade_id"): c for nb in sources.values()
+             for c in filter(is_test_cell, nb.cells)}
     entries = [e for k, t in enumerate(tests, start=1) for e in _entries(t, cells.get(t.grade_id), k, cfg)]
     review = [f for f in flags if f.needs_review]
     if review:
