@@ -22,6 +22,9 @@ skip_slow_optional_imports()  # before nbformat is imported: the command starts 
 from . import course  # noqa: E402
 from .submissions import answer_cells, build_submission, write_submission  # noqa: E402
 
+#: ``--isolation``'s values (grader.isolation.REQUESTS, not imported here: the grader loads lazily).
+ISOLATION_CHOICES = ("auto", "bwrap", "landlock", "limits")
+
 
 def _course_root(arg: str | None) -> Path:
     if arg:
@@ -115,22 +118,24 @@ def _backend(args: argparse.Namespace):
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
+    from . import config
+    from .grader import isolation
     from .grader.batch import WORK_DIR, grade_class, plan_jobs
-    from .grader.report import format_report
-    from .grader.sandbox import Limits, describe_isolation
+    from .grader.report import format_report, isolation_summary
+    from .grader.sandbox import Limits
 
     root = _course_root(args.course)
     limits = Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds,
                     cell_seconds=args.cell_seconds)
+    requested = "limits" if args.no_sandbox else args.isolation
     if args.backend == "kubernetes":
-        from . import config
         from .grader.kubernetes import KubernetesBackend
 
         if not args.image or not args.claim:
             raise SystemExit("error: --backend kubernetes needs --image (built from "
                              "deploy/kubernetes/Dockerfile) and --claim (the PersistentVolumeClaim "
                              "holding the course folder)")
-        jobs = [j for j in plan_jobs(root, args.assignment, limits, isolate=not args.no_sandbox,
+        jobs = [j for j in plan_jobs(root, args.assignment, limits, isolation=requested,
                                      students=args.student, env=config.data_env(dataset=args.dataset))
                 if args.fresh or not j.finished()]
         if not jobs:
@@ -144,12 +149,24 @@ def cmd_grade(args: argparse.Namespace) -> int:
               f"  cs231n-kit grade {args.assignment}\n"
               "(which grades here whatever the cluster could not)")
         return 0
-    print(f"isolation: {describe_isolation()}")
+    if args.backend == "local" or requested != "auto":
+        try:
+            data = config.data_paths(config.data_env(dataset=args.dataset))
+            probed = isolation.choose(requested, limits, data)
+        except isolation.IsolationUnavailable as exc:
+            raise SystemExit(f"error: {exc}") from None
+        print(f"isolation: {probed.summary()}\n  {isolation.describe(probed.mode)}")
+    else:
+        print("isolation: auto, probed by each job where it runs (the report says what ran)")
     start = time.perf_counter()
-    rows = grade_class(root, args.assignment, workers=args.workers, limits=limits,
-                       isolate=not args.no_sandbox, progress=not args.no_progress,
-                       students=args.student, dataset=args.dataset, backend=_backend(args), fresh=args.fresh)
+    try:
+        rows = grade_class(root, args.assignment, workers=args.workers, limits=limits,
+                           isolation=requested, progress=not args.no_progress, students=args.student,
+                           dataset=args.dataset, backend=_backend(args), fresh=args.fresh)
+    except isolation.IsolationUnavailable as exc:
+        raise SystemExit(f"error: {exc}") from None
     print(format_report(rows, args.assignment))
+    print("\n".join(isolation_summary(rows)))
     elapsed = time.perf_counter() - start
     print(f"graded {len(rows)} submissions in {elapsed:.1f} s "
           f"({60 * len(rows) / max(elapsed, 1e-9):.1f} per minute) on {args.backend}; "
@@ -348,8 +365,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-mb", type=int, default=6144, help="memory limit per submission")
     p.add_argument("--cpu-seconds", type=int, default=900, help="CPU time limit per submission")
     p.add_argument("--cell-seconds", type=float, default=300, help="wall-time limit per cell")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="skip bubblewrap even where available (limits only; for debugging)")
+    p.add_argument("--isolation", choices=ISOLATION_CHOICES, default="auto",
+                   help="how submissions are isolated: auto (default: the strongest that works here, "
+                        "probed before anyone is graded), or require bwrap, landlock or limits (stops "
+                        "before grading anyone, saying why, when it cannot run)")
+    p.add_argument("--no-sandbox", action="store_true", help="the same as --isolation limits")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--backend", choices=("local", "slurm", "kubernetes"), default="local",
                    help="where the jobs run: local processes (default), a Slurm job array, or a "

@@ -166,7 +166,7 @@ def _load_digits() -> RawDataset:
     """The digits set, split; cached after the first load (importing scikit-learn takes a second or two
     in every process, and every notebook, sandbox and grader process loads the set)."""
     cache = _digits_cache()
-    if cache is not None and cache.is_file():
+    if cache is not None and _is_file(cache):
         try:
             with np.load(cache) as f:
                 return RawDataset(X_train=f["X_train"], y_train=f["y_train"], X_test=f["X_test"],
@@ -178,6 +178,15 @@ def _load_digits() -> RawDataset:
     if cache is not None:
         _write_cache(cache, raw)
     return raw
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False, not PermissionError, when a folder on the way cannot be
+    searched (a sandbox's uid in a folder it may not enter)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _write_cache(path: Path, raw: RawDataset) -> None:

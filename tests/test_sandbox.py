@@ -1,6 +1,8 @@
-"""Tests of the sandbox and its client: isolation, limits, and faithful calls.
+"""Tests of the sandbox and its client: isolation, limits, and faithful calls, in every mode that
+starts on this machine (bwrap, landlock; limits where the code would not run as root).
 
-Isolation tests need bubblewrap (Linux; .ci/run installs it) and skip cleanly without it.
+A mode that cannot start here is skipped with the probe's reason (.ci/run installs bubblewrap;
+Landlock needs Linux 5.13+; ``limits`` refuses a root grader whose Python no other uid can run).
 """
 
 import sys
@@ -10,19 +12,51 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cs231n_utils.grader import isolation
 from cs231n_utils.grader.client import RemoteError, SandboxClient, SandboxFailure
-from cs231n_utils.grader.sandbox import Limits, bwrap_path, readonly_paths
+from cs231n_utils.grader.sandbox import MODES, Limits, bwrap_path, readonly_paths
 
-needs_bwrap = pytest.mark.skipif(bwrap_path() is None, reason="bubblewrap (bwrap) is not installed")
 REPO = Path(__file__).resolve().parents[1]
+_PROBED: dict[str, str] = {}
+#: The modes that confine the code (the tests of isolation run in these).
+CONFINED = ["bwrap", "landlock"]
 
 
-@pytest.fixture
-def client(tmp_path):
+def require(mode: str) -> None:
+    """Skip the test, with the probe's reason, when ``mode`` cannot start here."""
+    if mode not in _PROBED:
+        if mode == "bwrap" and bwrap_path() is None:
+            _PROBED[mode] = "bubblewrap (bwrap) is not installed"
+        else:
+            _PROBED[mode] = isolation.probe(mode)[1]
+    if _PROBED[mode]:
+        pytest.skip(f"{mode} cannot start here: {_PROBED[mode]}")
+
+
+@pytest.fixture(params=MODES)
+def mode(request):
+    require(request.param)
+    return request.param
+
+
+def _client(tmp_path, mode):
     work = tmp_path / "work"
     work.mkdir()
     (work / "mine.txt").write_text("my own file")
-    c = SandboxClient(work, Limits(cell_seconds=20, memory_mb=2048, processes=32))
+    return SandboxClient(work, Limits(cell_seconds=20, memory_mb=2048, processes=32), mode=mode)
+
+
+@pytest.fixture
+def client(tmp_path, mode):
+    c = _client(tmp_path, mode)
+    yield c
+    c.close()
+
+
+@pytest.fixture(params=CONFINED)
+def confined(request, tmp_path):
+    require(request.param)
+    c = _client(tmp_path, request.param)
     yield c
     c.close()
 
@@ -52,8 +86,8 @@ def test_output_is_captured_and_capped(client):
     assert run(client, "print('still alive')")["stdout"] == "still alive\n"
 
 
-def test_timeout_kills_and_reports(tmp_path):
-    c = SandboxClient(tmp_path, Limits(cell_seconds=2))
+def test_timeout_kills_and_reports(tmp_path, mode):
+    c = SandboxClient(tmp_path, Limits(cell_seconds=2), mode=mode)
     try:
         with pytest.raises(SandboxFailure) as info:
             c.run_cell("while True:\n    pass")
@@ -75,44 +109,89 @@ def test_memory_limit(client):
     assert not reply["ok"] and reply["ename"] == "MemoryError"
 
 
-@needs_bwrap
-def test_course_folder_is_invisible_and_readonly(client):
-    reply = run(client, f"import os\nprint(os.path.exists({str(REPO / 'solutions')!r}), "
-                        f"os.path.exists({str(REPO / 'nbgrader_config.py')!r}))")
-    assert reply["stdout"] == "False False\n"
-    reply = run(client, f"open({str(readonly_paths()[0] / 'evil.txt')!r}, 'w')")
+_READ = """
+def readable(path):
+    import os
+    try:
+        if os.path.isdir(path):
+            os.listdir(path)
+        else:
+            open(path, "rb").read(1)
+        return True
+    except OSError:
+        return False
+"""
+
+
+def test_course_folder_is_out_of_reach_and_the_package_readonly(confined, tmp_path):
+    (tmp_path / "beside.txt").write_text("a classmate's file")  # beside the scratch folder
+    reply = run(confined, _READ + f"print(readable({str(REPO / 'solutions')!r}), "
+                                  f"readable({str(REPO / 'nbgrader_config.py')!r}), "
+                                  f"readable({str(tmp_path / 'beside.txt')!r}), readable('/etc/shadow'))")
+    assert reply["stdout"] == "False False False False\n", reply
+    reply = run(confined, f"open({str(readonly_paths()[0] / 'evil.txt')!r}, 'w')")
     assert not reply["ok"] and reply["ename"] in ("OSError", "PermissionError")
-    reply = run(client, "print(open('mine.txt').read()); _ = open('out.txt', 'w').write('ok')")
+    reply = run(confined, "print(open('mine.txt').read()); _ = open('out.txt', 'w').write('ok')")
     assert reply["ok"] and reply["stdout"] == "my own file\n"
 
 
-@needs_bwrap
-def test_no_network(client):
-    reply = run(client, "import socket\ns = socket.socket()\ns.settimeout(2)\n"
-                        "s.connect(('127.0.0.1', 22))")
-    assert not reply["ok"] and reply["ename"] in ("ConnectionRefusedError", "OSError", "TimeoutError")
-    reply = run(client, "import socket\nprint([i[1] for i in socket.if_nameindex()])")
-    assert reply["stdout"].strip() in ("['lo']", "[]")
+def test_no_network(confined):
+    for family, address in (("AF_INET", "('127.0.0.1', 22)"), ("AF_INET6", "('::1', 22)")):
+        reply = run(confined, f"import socket\ns = socket.socket(socket.{family})\ns.settimeout(2)\n"
+                              f"s.connect({address})")
+        assert not reply["ok"] and reply["ename"] in (
+            "ConnectionRefusedError", "OSError", "TimeoutError", "PermissionError"), reply
+    reply = run(confined, "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                          "s.sendto(b'x', ('1.1.1.1', 53))")
+    assert not reply["ok"], reply  # no DNS or any datagram out
+    if confined.mode == "bwrap":
+        reply = run(confined, "import socket\nprint([i[1] for i in socket.if_nameindex()])")
+        assert reply["stdout"].strip() in ("['lo']", "[]")
 
 
-@needs_bwrap
-def test_process_limit(client):
-    reply = run(client, "import os, time\nn = 0\ntry:\n    for _ in range(200):\n"
-                        "        if os.fork() == 0:\n            time.sleep(5)\n            os._exit(0)\n"
-                        "        n += 1\nexcept OSError:\n    pass\nprint(n)")
+def test_process_limit(confined):
+    reply = run(confined, "import os, time\nn = 0\ntry:\n    for _ in range(200):\n"
+                          "        if os.fork() == 0:\n            time.sleep(5)\n            os._exit(0)\n"
+                          "        n += 1\nexcept OSError:\n    pass\nprint(n)")
     assert reply["ok"] and int(reply["stdout"]) < 64
+    if confined.mode == "landlock":  # no new processes at all; threads still run
+        assert int(reply["stdout"]) == 0
+        reply = run(confined, "import threading\nt = threading.Thread(target=print, args=('thread',))\n"
+                              "t.start()\nt.join()")
+        assert reply["ok"] and reply["stdout"] == "thread\n", reply
+
+
+def test_signals_and_the_graders_process_are_out_of_reach(confined):
+    import os
+
+    reply = run(confined, f"import os, signal\ntry:\n    os.kill({os.getpid()}, signal.SIGTERM)\n"
+                          "    print('sent')\nexcept OSError as e:\n    print(type(e).__name__)")
+    assert reply["ok"] and reply["stdout"].strip() in ("ProcessLookupError", "PermissionError"), reply
+    reply = run(confined, _READ + f"print(readable('/proc/{os.getpid()}/environ'))")
+    assert reply["stdout"] == "False\n", reply
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
-def test_fallback_still_limits_and_runs(tmp_path):
-    c = SandboxClient(tmp_path, Limits(cell_seconds=20, memory_mb=2048), isolate=False)
+def test_limits_only_still_limits_and_runs(tmp_path):
+    require("limits")
+    c = SandboxClient(tmp_path, Limits(cell_seconds=20, memory_mb=2048), mode="limits")
     try:
-        assert c.mode == "fallback"
+        assert c.mode == "limits"
         assert run(c, "def f(x):\n    return x * 2")["ok"]
         assert c.call("f", (np.arange(3),), {}).tolist() == [0, 2, 4]
         assert run(c, "import numpy as np\nx = np.ones(4 * 1024**3 // 8)")["ename"] == "MemoryError"
     finally:
         c.close()
+
+
+def test_limits_only_refuses_to_run_the_submission_as_root(tmp_path, monkeypatch):
+    """A root grader whose Python no other uid can run: 'limits' would run the code as root."""
+    from cs231n_utils.grader import sandbox
+
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(sandbox, "_others_can_run_python", lambda: False)
+    with pytest.raises(OSError, match="would run as root"):
+        sandbox.start([sys.executable, "-c", "pass"], tmp_path, mode="limits")
 
 
 def test_a_callback_sees_the_callers_array_changed_in_place(client):
@@ -183,17 +262,14 @@ fig.savefig("plot.png")
 '''
 
 
-@pytest.mark.parametrize("isolate", [True, False], ids=["bwrap", "fallback"])
-def test_matplotlib_finds_the_graders_font_list(tmp_path, isolate):
+def test_matplotlib_finds_the_graders_font_list(tmp_path, mode):
     """The sandbox does not scan the system's fonts again: the grader's font list is there."""
-    if isolate and bwrap_path() is None:
-        pytest.skip("bubblewrap (bwrap) is not installed")
     from matplotlib import font_manager  # noqa: F401 (builds this process's font list if missing)
 
     from cs231n_utils.grader.sandbox import font_caches
 
     assert font_caches(), "matplotlib keeps no font list here"
-    c = SandboxClient(tmp_path, Limits(cell_seconds=60, memory_mb=2048), isolate=isolate)
+    c = SandboxClient(tmp_path, Limits(cell_seconds=60, memory_mb=2048), mode=mode)
     try:
         reply = c.run_cell(_FONTS_REBUILT)
     finally:
@@ -207,9 +283,11 @@ def test_a_closed_client_leaves_no_pipe_to_the_collector(tmp_path):
     (ResourceWarning) inside whatever code happens to run then."""
     import gc
 
-    for isolate in (True, False):
-        (tmp_path / str(isolate)).mkdir()
-        c = SandboxClient(tmp_path / str(isolate), Limits(cell_seconds=20), isolate=isolate)
+    for mode in MODES:
+        if isolation.probe(mode)[1]:
+            continue
+        (tmp_path / mode).mkdir()
+        c = SandboxClient(tmp_path / mode, Limits(cell_seconds=20), mode=mode)
         assert run(c, "x = 1")["ok"]
         proc = c.proc
         c.close()

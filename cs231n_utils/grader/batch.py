@@ -30,6 +30,7 @@ from ..outcomes import TestOutcome
 from ..submissions import is_test_cell, nbgrader_meta
 from .collect import find_submissions
 from .gradebook import flag_for_review, record_in_gradebook
+from .isolation import choose as choose_isolation
 from .job import file_digest, write_atomic
 from .local import LocalBackend, log_path
 from .rebuild import read_submission, rebuild
@@ -70,9 +71,13 @@ class PlannedJob:
             return False  # unreadable: grade again
 
 
-def plan_jobs(course_root: Path, assignment: str, limits: Limits, isolate: bool = True,
-              students: list[str] | None = None, env: dict[str, str] | None = None) -> list[PlannedJob]:
-    """Write one JobSpec per (student, notebook) under ``grading/<assignment>/jobs/``."""
+def plan_jobs(course_root: Path, assignment: str, limits: Limits, isolation: str = "auto",
+              students: list[str] | None = None, env: dict[str, str] | None = None,
+              expected: str = "") -> list[PlannedJob]:
+    """Write one JobSpec per (student, notebook) under ``grading/<assignment>/jobs/``.
+
+    ``isolation`` is the mode asked for, ``expected`` the one the batch's probe found ("": each
+    job probes where it runs, as on a cluster)."""
     course_root = Path(course_root).resolve()
     env = dict(env or {})
     sources = sorted((course_root / "solutions" / assignment).glob("*.ipynb"))
@@ -93,7 +98,7 @@ def plan_jobs(course_root: Path, assignment: str, limits: Limits, isolate: bool 
                            out_notebook=work / "executed" / student / assignment / src.name,
                            out_result=work / "results" / f"{name}.json", folder=folder, student=student,
                            assignment=assignment, limits=limits, env=env, readonly=readonly,
-                           isolate=isolate, digest=file_digest(folder / src.name))
+                           isolation=isolation, expected=expected, digest=file_digest(folder / src.name))
             path = work / "jobs" / f"{name}.json"
             write_atomic(path, spec.to_json())
             planned.append(PlannedJob(path, spec))
@@ -155,7 +160,7 @@ def run_jobs(jobs: Sequence[PlannedJob], backend: Backend, limits: Limits, progr
 
 
 def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Limits | None = None,
-                isolate: bool = True, progress: bool = True, students: list[str] | None = None,
+                isolation: str = "auto", progress: bool = True, students: list[str] | None = None,
                 dataset: str | None = None, data_env: dict[str, str] | None = None,
                 backend: Backend | None = None, fresh: bool = False,
                 record: bool = True) -> list[StudentReport]:
@@ -171,8 +176,10 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
         Notebooks graded at once by the default local backend.
     limits : Limits, optional
         The sandbox's limits (defaults if omitted); a cluster backend asks for them per task.
-    isolate : bool
-        Use bubblewrap where available.
+    isolation : str
+        ``auto`` (the strongest mode that works here) or one of :data:`.sandbox.MODES`, required.
+        With the local backend the modes are probed here before anyone is graded; a cluster's
+        jobs probe where they run.
     progress : bool
         Show a progress bar.
     students : list of str, optional
@@ -196,16 +203,26 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
     -------
     list of StudentReport
         One per student, sorted by student id.
+
+    Raises
+    ------
+    IsolationUnavailable
+        When the isolation asked for cannot run here (nobody is graded).
     """
     course_root = Path(course_root).resolve()
     limits = limits or Limits()
     env = {**config.data_env(dataset=dataset), **(data_env or {})}
     work = course_root / WORK_DIR / assignment
-    jobs = plan_jobs(course_root, assignment, limits, isolate=isolate, students=students, env=env)
+    backend = backend or LocalBackend(workers)
+    expected = ""
+    if backend.name == "local" or isolation != "auto":
+        expected = choose_isolation(isolation, limits, config.data_paths(env)).mode
+    jobs = plan_jobs(course_root, assignment, limits, isolation=isolation, students=students, env=env,
+                     expected=expected)
     if fresh:  # forget the results of these jobs (other students' stay)
         for job in jobs:
             job.spec.out_result.unlink(missing_ok=True)
-    run_jobs(jobs, backend or LocalBackend(workers), limits, progress=progress, label=f"grading {assignment}")
+    run_jobs(jobs, backend, limits, progress=progress, label=f"grading {assignment}")
     reports: dict[str, StudentReport] = {}
     for job in jobs:
         report = reports.setdefault(job.spec.student, StudentReport(job.spec.student))

@@ -145,7 +145,7 @@ class SandboxClient:
     """Owns one sandboxed worker process and speaks the bridge protocol with it."""
 
     def __init__(self, workdir: Path, limits: sandbox.Limits | None = None, slot: int = 0,
-                 readonly: list[Path] | None = None, isolate: bool = True,
+                 readonly: list[Path] | None = None, mode: str = "auto",
                  env: dict[str, str] | None = None):
         self.limits = limits = limits or sandbox.Limits()
         self.proc: subprocess.Popen | None = None
@@ -156,9 +156,16 @@ class SandboxClient:
         self._ids = itertools.count(1)
         self._seed = itertools.count(1)
         self._calls: list[tuple[tuple, dict]] = []  # arguments of the calls in progress
+        if mode == "auto":  # the strongest mode that works here (probed once per process)
+            from .isolation import IsolationUnavailable, choose
+
+            try:
+                mode = choose("auto", limits, readonly).mode
+            except IsolationUnavailable as exc:
+                raise SandboxFailure("died", str(exc)) from None
         self.proc, self.mode = sandbox.start(
             [sys.executable, "-m", "cs231n_utils.grader.worker"], workdir, limits,
-            slot=slot, readonly=readonly, isolate=isolate, env=env)
+            slot=slot, readonly=readonly, mode=mode, env=env)
         self._reader = _TimedReader(self.proc.stdout, self)
         self.deadline = time.monotonic() + max(60.0, limits.cell_seconds)
         header, _ = self._read()

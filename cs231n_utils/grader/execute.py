@@ -29,6 +29,7 @@ from nbformat import NotebookNode
 from ..grading import Rubric, cell_score, failed_requirements, recording_rubrics
 from ..outcomes import RequirementOutcome, TestOutcome
 from ..submissions import is_test_cell, nbgrader_meta
+from . import isolation
 from .client import RemoteError, RemoteFunction, SandboxClient, SandboxFailure, clean_text
 from .protocol import OUTPUT_CAP
 from .rebuild import read_submission, rebuild
@@ -102,25 +103,46 @@ class NotebookRunner:
     """Runs a rebuilt notebook: sandboxed cells remotely, test cells here."""
 
     def __init__(self, nb: NotebookNode, workdir: Path, limits: Limits, slot: int = 0,
-                 readonly: list[Path] | None = None, isolate: bool = True):
+                 readonly: list[Path] | None = None, isolation: str = "auto", expected: str = ""):
         self.nb = nb
         self.sources = function_sources(nb)
         self.client: SandboxClient | None = None
         self.failure: str | None = None
+        self.setup_failure: str | None = None
         self.local: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins,
                                       "get_ipython": lambda: _GraderShell()}
         self.remote_names: dict[str, Any] = {}  # name -> the value last imported from the sandbox
         self.functions: dict[str, RemoteFunction] = {}
-        try:
-            self.client = SandboxClient(workdir, limits, slot=slot, readonly=readonly,
-                                        isolate=isolate)
-        except SandboxFailure as exc:
-            self.failure = f"the sandbox could not start: {exc}"
-        except OSError as exc:
-            self.failure = f"the sandbox could not start: {exc}"
-        self.isolation = self.client.mode if self.client else "none"
+        self.flags: list[Flag] = []
+        self.isolation = "none"
+        self._start(workdir, limits, slot, readonly, isolation, expected)
         for name in self.sources:  # so that static checks can follow calls between them
             self._function(name)
+
+    def _start(self, workdir: Path, limits: Limits, slot: int, readonly: list[Path] | None,
+               requested: str, expected: str) -> None:
+        """Start the sandbox in the batch's mode (``expected``), or under ``auto`` in the strongest
+        weaker one that starts here; a job graded with less isolation than expected is flagged."""
+        if not expected and requested == "auto":
+            try:
+                expected = isolation.choose("auto", limits, readonly).mode
+            except isolation.IsolationUnavailable as exc:
+                self.failure = f"the sandbox could not start: {exc}"
+                return
+        problems = []
+        for mode in isolation.job_modes(requested, expected):
+            try:
+                self.client = SandboxClient(workdir, limits, slot=slot, readonly=readonly, mode=mode)
+            except (SandboxFailure, OSError) as exc:
+                problems.append(f"{mode}: {exc}")
+                continue
+            self.isolation = mode
+            if mode != expected:
+                self.flags.append(Flag(FlagKind.ISOLATION, (
+                    f"graded under {mode} isolation, weaker than the {expected} the batch asked for "
+                    f"({'; '.join(problems)})")))
+            return
+        self.failure = f"the sandbox could not start: {'; '.join(problems)}"
 
     def close(self) -> None:
         if self.client is not None:
@@ -148,12 +170,24 @@ class NotebookRunner:
                     score, message = 0.0, str(exc)
                 if score < points:
                     message = message or failed_requirements(cell.outputs)
+                    if self.setup_failure:  # the real cause, before what it led to
+                        message = f"{self.setup_failure} (then: {message})"
                 outcomes.append(TestOutcome(meta["grade_id"], points, score, message,
                                             _requirements(rubrics, points, score)))
                 continue
             if is_setup_cell(cell):
-                self.run_local(cell, index)
+                ok, message = self.run_local(cell, index)
+                if not ok and self.setup_failure is None:
+                    self.setup_failure = (f"the notebook's setup cell {index} failed in the grader's "
+                                          f"process: {message}")
             self.run_remote(cell)
+            if is_setup_cell(cell) and self.setup_failure is None and not self.failure:
+                error = next((o for o in cell.outputs if o.get("output_type") == "error"), None)
+                if error is not None:
+                    self.setup_failure = (f"the notebook's setup cell {index} (imports and data) failed "
+                                          f"in the submission's sandbox: {error.ename}: {error.evalue}")
+        if self.setup_failure:
+            self.flags.append(Flag(FlagKind.SETUP_FAILED, self.setup_failure))
         return outcomes
 
     def run_remote(self, cell: NotebookNode) -> None:
@@ -272,10 +306,12 @@ def local_imports(nb: NotebookNode) -> list[str]:
 
 def grade_submission(source_nb: NotebookNode, release_nb: NotebookNode, submission_path: Path,
                      workdir: Path, limits: Limits | None = None, slot: int = 0,
-                     readonly: list[Path] | None = None, isolate: bool = True,
+                     readonly: list[Path] | None = None, isolation: str = "auto", expected: str = "",
                      problem: str | None = None) -> SubmissionResult:
     """Grade one submitted notebook; never raises for anything the submission does.
 
+    ``isolation`` is the mode asked for (``auto`` or one of :data:`.sandbox.MODES`) and
+    ``expected`` the mode the batch's probe found (a job that must use a weaker one is flagged).
     ``problem``, when given, is a reason found before grading (e.g. the folder is a symbolic
     link) not to read the submission at all: every test fails with it and a human should look.
     """
@@ -291,12 +327,14 @@ def grade_submission(source_nb: NotebookNode, release_nb: NotebookNode, submissi
             result.tests.append(TestOutcome(meta["grade_id"], float(meta.get("points", 0)), 0.0,
                                             problem or "unreadable"))
         return result
-    runner = NotebookRunner(nb, workdir, limits, slot=slot, readonly=readonly, isolate=isolate)
+    runner = NotebookRunner(nb, workdir, limits, slot=slot, readonly=readonly, isolation=isolation,
+                            expected=expected)
     try:
         result.tests = runner.run()
     finally:
         runner.close()
     result.isolation = runner.isolation
+    result.flags += runner.flags
     result.values = runner.plain_values()
     if runner.failure:
         result.flags.append(Flag(FlagKind.STOPPED,

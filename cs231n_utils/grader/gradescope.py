@@ -49,6 +49,7 @@ from nbformat import NotebookNode
 from .. import config
 from ..outcomes import TestOutcome
 from ..submissions import is_test_cell, nbgrader_meta
+from . import isolation
 from .records import Flag
 from .sandbox import Limits
 
@@ -78,6 +79,7 @@ class AutograderConfig:
     limits: Limits = field(default_factory=Limits)
     python: str = f"{sys.version_info.major}.{sys.version_info.minor}"  #: setup.sh installs this
     time_budget: int = 1800  #: seconds run_autograder may take before it gives up (and says so)
+    isolation: str = "auto"  #: the sandbox's mode: auto (the strongest that works), or one required
 
     def data_env(self) -> dict[str, str]:
         """The data variables the notebooks run with inside Gradescope's image."""
@@ -144,7 +146,7 @@ def _review_entry(flags: list[Flag]) -> dict[str, Any]:
 
 def results_json(cfg: AutograderConfig, sources: dict[str, NotebookNode], tests: list[TestOutcome],
                  flags: list[Flag], values: dict[str, float], seconds: float,
-                 note: str = "") -> dict[str, Any]:
+                 note: str = "", isolation: str = "") -> dict[str, Any]:
     """Gradescope's ``results.json`` for one graded submission.
 
     Parameters
@@ -162,6 +164,9 @@ def results_json(cfg: AutograderConfig, sources: dict[str, NotebookNode], tests:
         Grading time.
     note : str
         A sentence for the top-level output (e.g. which file was graded).
+    isolation : str
+        The isolation mode the submission's code ran under (``extra_data["isolation"]`` and an
+        ``Isolation:`` line of the output, which ``stdout_visibility`` does not hide).
     """
     cells = {nbgrader_meta(c).get("grade_id"): c for nb in sources.values()
              for c in filter(is_test_cell, nb.cells)}
@@ -182,11 +187,13 @@ def results_json(cfg: AutograderConfig, sources: dict[str, NotebookNode], tests:
         lines.append(note)
     if review:
         lines.append("**Course staff will look at this submission** before its score stands (see below).")
+    if isolation:
+        lines.append(f"Isolation: {isolation} (how the autograder ran your code)")
     result: dict[str, Any] = {
         "score": score, "execution_time": int(round(seconds)), "output": "\n\n".join(lines),
         "output_format": "md", "stdout_visibility": "hidden", "tests": entries,
         "extra_data": {"needs_review": bool(review), "flags": [f.to_dict() for f in flags],
-                       "max_score": max_score}}
+                       "max_score": max_score, "isolation": isolation}}
     board = _leaderboard(cfg, cells, tests, values)
     if board:
         result["leaderboard"] = board
@@ -244,35 +251,14 @@ def _find_notebooks(submission: Path, names: list[str]) -> tuple[dict[str, Path 
     return paths, note
 
 
-def probe_isolation(limits: Limits) -> tuple[bool, str]:
-    """Find how submissions can run here: bubblewrap if it works, else the fallback.
-
-    Returns ``(isolate, description)``. Raises :class:`NotGraded` when the grader is root and
-    the submission's code would run as root too.
-    """
-    from .client import SandboxClient, SandboxFailure
-
-    problems = []
-    for isolate in (True, False):
-        with tempfile.TemporaryDirectory(prefix="kit-probe-") as tmp:
-            try:
-                client = SandboxClient(Path(tmp), limits, isolate=isolate)
-            except (SandboxFailure, OSError) as exc:
-                problems.append(f"{'bubblewrap' if isolate else 'fallback'}: {exc}")
-                continue
-            try:
-                reply = client.run_cell("import os\nprint(os.getuid())")
-            except SandboxFailure as exc:
-                problems.append(f"{client.mode}: {exc}")
-                continue
-            finally:
-                client.close()
-            uid = int(str(reply.get("stdout", "-1")).strip() or -1)
-            if os.geteuid() == 0 and uid == 0:
-                problems.append(f"{client.mode}: the submission would run as root")
-                continue
-            return client.mode == "bwrap", f"{client.mode}, submission uid {uid}"
-    raise NotGraded("the submission cannot be run safely here: " + "; ".join(problems))
+def probe_isolation(cfg: AutograderConfig) -> isolation.Probed:
+    """The strongest isolation ``cfg`` allows that starts here (bubblewrap cannot start in
+    Gradescope's containers; Landlock needs no privileges). Raises :class:`NotGraded` saying why
+    when none can (never a grade of 0 for the student)."""
+    try:
+        return isolation.choose(cfg.isolation, cfg.limits, config.data_paths(cfg.data_env()))
+    except isolation.IsolationUnavailable as exc:
+        raise NotGraded(str(exc)) from None
 
 
 def _lock_down(root: Path) -> None:
@@ -293,13 +279,14 @@ def grade(root: Path) -> dict[str, Any]:
     cfg = AutograderConfig.from_json((source / "gradescope.json").read_text())
     os.environ.update(cfg.data_env())  # this process runs the setup and test cells
     _lock_down(root)
-    isolate, isolation = probe_isolation(cfg.limits)
-    print(f"isolation: {isolation}")
+    probed = probe_isolation(cfg)
+    print(f"isolation: {probed.summary()}")
     paths, note = _find_notebooks(root / "submission", cfg.notebooks)
     sources = {n: nbformat.read(source / "notebooks" / "solution" / n, as_version=4) for n in cfg.notebooks}
     tests: list[TestOutcome] = []
     flags: list[Flag] = []
     values: dict[str, float] = {}
+    modes: list[str] = []
     readonly = config.data_paths(cfg.data_env())
     for name in cfg.notebooks:
         release = nbformat.read(source / "notebooks" / "release" / name, as_version=4)
@@ -311,14 +298,17 @@ def grade(root: Path) -> dict[str, Any]:
                 problem = f"{name} is not in the submission"
             submitted = workdir / path.name if path is not None else workdir / name
             graded = grade_submission(sources[name], release, submitted, workdir, cfg.limits,
-                                      readonly=readonly, isolate=isolate, problem=problem)
+                                      readonly=readonly, isolation=cfg.isolation, expected=probed.mode,
+                                      problem=problem)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         tests += graded.tests
         flags += graded.flags
         values.update(graded.values)
+        modes += [graded.isolation] if graded.isolation not in modes else []
         print(f"{name}: {graded.score:g} / {graded.max_score:g}, flags: {[f.text for f in graded.flags]}")
-    return results_json(cfg, sources, tests, flags, values, time.perf_counter() - start, note)
+    return results_json(cfg, sources, tests, flags, values, time.perf_counter() - start, note,
+                        isolation=", ".join(modes) or probed.mode)
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:

@@ -69,8 +69,8 @@ def run_job(spec: JobSpec) -> JobResult:
         if submission is None or workdir is None:
             raise ValueError("a JobSpec needs either folder or both submission and workdir")
         graded = grade_submission(source_nb, release_nb, submission, workdir, spec.limits,
-                                  slot=spec.slot, readonly=list(spec.readonly), isolate=spec.isolate,
-                                  problem=problem)
+                                  slot=spec.slot, readonly=list(spec.readonly), isolation=spec.isolation,
+                                  expected=spec.expected, problem=problem)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -11,7 +11,10 @@ is the API's), two objects:
   token, and the course folder mounted from a PersistentVolumeClaim at the same path as here, so
   the specs' paths hold in the pod.
 
-The container recipe is ``deploy/kubernetes/Dockerfile`` (the kit and bubblewrap). This project
+The pods run as an ordinary uid with the runtime's default seccomp profile and every capability
+dropped: there the sandbox's probe finds Landlock and seccomp (bubblewrap's user namespaces are
+forbidden), and each result says which mode ran. The container recipe is
+``deploy/kubernetes/Dockerfile`` (the kit with its grader extra, bubblewrap, libseccomp). This project
 cannot start a cluster, so the manifest is tested offline; after ``kubectl apply -f`` and the
 Job's completion, ``cs231n-kit grade <assignment>`` finds every result and records them (and
 grades locally whatever the cluster could not).
@@ -28,6 +31,8 @@ from .local import job_timeout
 from .sandbox import Limits
 from .slurm import GRADER_MEMORY_MB
 
+#: The grader's uid in the image (deploy/kubernetes/Dockerfile's ``useradd --uid``).
+GRADER_UID = 10001
 #: The label that ties the pods to their NetworkPolicy.
 APP_LABEL = "cs231n-kit-grader"
 
@@ -59,7 +64,17 @@ def build_manifest(course_root: Path, assignment: str, listing: Path, count: int
         security_context=client.V1SecurityContext(allow_privilege_escalation=False,
                                                   capabilities=client.V1Capabilities(drop=["ALL"])))
     volume = client.V1PersistentVolumeClaimVolumeSource(claim_name=claim)
+    # What a default cluster allows: an ordinary uid, the runtime's default seccomp profile (which
+    # forbids user namespaces, so bubblewrap cannot start: the sandbox probes and uses Landlock and
+    # seccomp, which need no privileges), no capability, no privilege escalation (no_new_privs).
+    # bubblewrap would additionally need a seccomp profile allowing user namespaces (type
+    # Unconfined, or a Localhost profile that allows clone/unshare with CLONE_NEWUSER) on nodes
+    # whose kernel allows them; a job graded with less than the batch asked for is flagged.
+    pod_security = client.V1PodSecurityContext(
+        run_as_non_root=True, run_as_user=GRADER_UID, run_as_group=GRADER_UID,
+        seccomp_profile=client.V1SeccompProfile(type="RuntimeDefault"))
     pod = client.V1PodSpec(
+        security_context=pod_security,
         restart_policy="Never", automount_service_account_token=False, enable_service_links=False,
         active_deadline_seconds=int(job_timeout(limits)), containers=[container],
         volumes=[client.V1Volume(name="course", persistent_volume_claim=volume)])

@@ -28,6 +28,8 @@ class FlagKind(str, Enum):
     DUPLICATE_CELL = "duplicate_cell"  #: a cell appears more than once (the first copy was graded)
     MISSING_CELL = "missing_cell"  #: an answer cell was deleted
     STOPPED = "stopped"  #: the submission's process died, timed out or hit a limit
+    SETUP_FAILED = "setup_failed"  #: a setup or data cell of the notebook failed in the sandbox
+    ISOLATION = "isolation"  #: graded with less isolation than the batch asked for
     GRADER_FAILED = "grader_failed"  #: the grader itself could not grade the notebook
 
     @property
@@ -80,7 +82,8 @@ class JobSpec:
     env: dict[str, str] = field(default_factory=dict)  #: data variables for the notebook (config.data_env)
     readonly: tuple[Path, ...] = ()  #: data the sandbox may read
     slot: int = 0  #: worker slot (its own uid in the sandbox)
-    isolate: bool = True  #: use bubblewrap when available
+    isolation: str = "auto"  #: the mode asked for: auto, or one of sandbox.MODES exactly
+    expected: str = ""  #: the mode the batch's probe found ("": the job probes for itself)
     problem: str | None = None  #: a reason found before grading not to read the submission
     digest: str = ""  #: sha256 of the submitted notebook when planned (a result is for this file only)
 
@@ -104,7 +107,8 @@ class JobSpec:
         return cls(**paths, student=str(data.get("student", "")), assignment=str(data.get("assignment", "")),
                    limits=Limits(**data.get("limits", {})), env=dict(data.get("env", {})),
                    readonly=tuple(Path(p) for p in data.get("readonly", [])), slot=int(data.get("slot", 0)),
-                   isolate=bool(data.get("isolate", True)), problem=data.get("problem"),
+                   isolation=str(data.get("isolation", "auto" if data.get("isolate", True) else "limits")),
+                   expected=str(data.get("expected", "")), problem=data.get("problem"),
                    digest=str(data.get("digest", "")))
 
 
@@ -165,20 +169,25 @@ class StudentReport(Scored):
     tests: list[TestOutcome] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     seconds: float = 0.0
+    isolation: str = ""  #: the mode(s) the notebooks were graded under ("bwrap", "bwrap, landlock")
 
     def add(self, result: JobResult) -> None:
         """Fold one notebook's result into the student's."""
         self.tests += result.tests
         self.flags += result.flags
         self.seconds += result.seconds
+        modes = [m for m in self.isolation.split(", ") if m]
+        if result.isolation and result.isolation not in modes:
+            self.isolation = ", ".join([*modes, result.isolation])
 
     def to_dict(self) -> dict[str, Any]:
         return {"student": self.student, "score": self.score, "max_score": self.max_score,
-                "needs_review": self.needs_review, "seconds": self.seconds,
+                "needs_review": self.needs_review, "seconds": self.seconds, "isolation": self.isolation,
                 "tests": [t.to_dict() for t in self.tests], "flags": [f.to_dict() for f in self.flags]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StudentReport:
         """The inverse of :meth:`to_dict` (the report.json rows)."""
         return cls(str(data["student"]), [TestOutcome.from_dict(t) for t in data.get("tests", [])],
-                   [Flag.from_dict(f) for f in data.get("flags", [])], float(data.get("seconds", 0.0)))
+                   [Flag.from_dict(f) for f in data.get("flags", [])], float(data.get("seconds", 0.0)),
+                   str(data.get("isolation", "")))

@@ -1,24 +1,34 @@
-"""Start untrusted code in a sandbox with resource limits.
+"""Start untrusted code in a sandbox with resource limits, in one of three modes.
 
-On Linux with bubblewrap (``bwrap``, Debian package ``bubblewrap``) the code runs in fresh
-mount, PID, network, IPC and UTS namespaces: it sees the Python installation, the kit's
-package and the dataset read-only, a scratch copy of its own submission folder read-write,
-an empty /tmp and home, and no network. The course folder (solutions/, the gradebook, other
-students' submissions) is simply not there. When the grader runs as root, the code also
-runs as an unprivileged uid of its own, so that the process limit applies.
+``bwrap``: with bubblewrap (``bwrap``, Debian package ``bubblewrap``) the code runs in fresh
+mount, PID, network, IPC and UTS namespaces: it sees the Python installation, the kit's package
+and the dataset read-only, a scratch copy of its own submission folder read-write, an empty /tmp
+and home, and no network. The course folder (solutions/, the gradebook, other students'
+submissions) is simply not there.
 
-Elsewhere (macOS, or no bwrap) the fallback only applies the resource limits and a scratch
-working directory (and, when the grader runs as root, an unprivileged uid): it does NOT stop
-the code from reading or writing the user's files or using the network.
-:func:`describe_isolation` says which mode is in use.
+``landlock``: where namespaces are forbidden (containers with the default seccomp profile, a
+chroot, Ubuntu 24.04's AppArmor), the launcher confines itself before it runs the code:
+Landlock (:mod:`.landlock`) allows reading only the system, the interpreter, the package and the
+data and writing only the scratch copy, no TCP and no signals outside; a seccomp filter
+(:mod:`.syscall_filter`) denies other sockets, new processes, namespaces and ptrace.
 
-Run as ``python -m cs231n_utils.grader.sandbox --drop UID GID --limits JSON -- CMD ...`` it is the
-small launcher that applies limits and drops privileges inside the sandbox, then execs CMD.
+``limits``: resource limits and a scratch working directory only: the code can read and write
+the user's files and use the network (macOS; the last resort).
+
+In every mode, when the grader runs as root the code runs as an unprivileged uid of its own
+(``BASE_UID + slot``), so that the process limit applies; where no other uid can run the
+grader's Python (an interpreter under /root), ``landlock`` keeps uid 0 without any capability
+(:mod:`.capabilities`) and ``limits`` refuses to run. :mod:`.isolation` finds which mode works.
+
+Run as ``python -m cs231n_utils.grader.sandbox [--drop UID GID | --drop-caps] [--landlock JSON]
+[--seccomp] --limits JSON -- CMD ...`` it is the small launcher that applies limits, drops
+privileges and confines itself inside the sandbox, then execs CMD.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
@@ -47,6 +57,10 @@ class Limits:
     cell_seconds: float = 300.0  #: wall time per cell or call (enforced by the grader)
 
 
+#: The isolation modes, strongest first (see :mod:`.isolation`).
+MODES = ("bwrap", "landlock", "limits")
+
+
 def bwrap_path() -> str | None:
     """Path of the bubblewrap binary, or None when it is not installed or not on Linux."""
     if not sys.platform.startswith("linux"):
@@ -54,15 +68,16 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
-def describe_isolation() -> str:
-    """One sentence on how submissions are isolated on this machine."""
-    if bwrap_path():
-        return ("bubblewrap sandbox: no network, read-only system and package, no access to the "
-                "course folder, writes only to a scratch copy; memory, CPU, process, file-size "
-                "and wall-time limits")
-    return ("FALLBACK (no bubblewrap): resource limits and a scratch working directory only; the "
-            "submission can read and write your files and use the network. Grade untrusted "
-            "work on Linux with bubblewrap installed.")
+def describe_isolation(mode: str | None = None) -> str:
+    """One sentence on how submissions are isolated: in ``mode``, or as probed on this machine."""
+    from . import isolation
+
+    if mode is None:
+        try:
+            mode = isolation.choose().mode
+        except isolation.IsolationUnavailable as exc:
+            return f"NO ISOLATION CAN RUN HERE: {exc}"
+    return f"{mode}: {isolation.describe(mode)}"
 
 
 def _apply_limits(limits: Limits) -> None:
@@ -114,16 +129,23 @@ def _bind_args(paths: list[Path], flag: str = "--ro-bind") -> list[str]:
     return args
 
 
+#: The system's folders the sandboxed code may read (and run programs from).
+SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
+#: The few files of /etc it may read (not /etc as a whole: under uid 0 without capabilities,
+#: root-only files such as /etc/shadow would be readable).
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+                "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/fonts", "/etc/matplotlibrc")
+
+
 def _system_binds() -> list[str]:
     args: list[str] = []
-    for name in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+    for name in SYSTEM_DIRS:
         p = Path("/") / name
         if p.is_symlink():
             args += ["--symlink", os.readlink(p), str(p)]
         elif p.exists():
             args += ["--ro-bind", str(p), str(p)]
-    for etc in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
-                "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/fonts", "/etc/matplotlibrc"):
+    for etc in SYSTEM_FILES:
         if Path(etc).exists():
             args += ["--ro-bind", etc, etc]
     return args
@@ -193,35 +215,79 @@ def sandbox_env(env: dict[str, str] | None = None, home: str = "/home/student") 
 
 def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int = 0,
           readonly: list[Path] | None = None, env: dict[str, str] | None = None,
-          isolate: bool = True) -> tuple[subprocess.Popen, str]:
-    """Start ``cmd`` (a Python command line) in a sandbox over a scratch folder ``workdir``.
+          mode: str = "bwrap", stderr: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start ``cmd`` (a Python command line) in ``mode``'s sandbox over a scratch folder ``workdir``.
 
-    Returns the process, with stdin and stdout as binary pipes, and the isolation mode
-    (``"bwrap"`` or ``"fallback"``). The process leads its own process group, so killing
-    the group ends everything it started.
+    Returns the process, with stdin and stdout as binary pipes, and the mode. The process leads
+    its own process group, so killing the group ends everything it started. ``stderr``: where
+    the sandbox's error output goes (default: discarded, unless CS231N_SANDBOX_DEBUG is set).
+
+    Raises
+    ------
+    OSError
+        When ``mode`` cannot be set up here (no bubblewrap; a grader running as root whose
+        Python no other uid can run, under ``limits``; a scratch folder another uid cannot reach).
     """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     workdir = Path(workdir).resolve()
     limits = limits or Limits()
-    bwrap = bwrap_path() if isolate else None
+    stderr = _stderr() if stderr is None else stderr
     launcher = [sys.executable, "-m", "cs231n_utils.grader.sandbox", "--limits", json.dumps(asdict(limits))]
-    if bwrap is None:
-        full_env = sandbox_env(env, home=str(workdir))
-        full_env["PYTHONPATH"] = _import_root()
-        # matplotlib's caches in the scratch folder (the machine's /tmp one may be another uid's),
-        # with the grader's font lists.
-        mpl = workdir / ".matplotlib"
-        mpl.mkdir(exist_ok=True)
-        for cache in font_caches():
-            shutil.copy(cache, mpl / cache.name)
-        full_env["MPLCONFIGDIR"] = str(mpl)
-        if os.geteuid() == 0 and _others_can_run_python():  # a submission is not run as root
+    if mode == "bwrap":
+        return _start_bwrap(cmd, workdir, launcher, slot, readonly, env, stderr), mode
+    full_env = sandbox_env(env, home=str(workdir))
+    full_env["PYTHONPATH"] = _import_root()
+    # Temporary files and matplotlib's caches in the scratch folder (the machine's /tmp is shared
+    # and, under Landlock, out of reach), with the grader's font lists.
+    for sub in (".tmp", ".matplotlib"):
+        (workdir / sub).mkdir(exist_ok=True)
+    for cache in font_caches():
+        shutil.copy(cache, workdir / ".matplotlib" / cache.name)
+    full_env.update(MPLCONFIGDIR=str(workdir / ".matplotlib"), TMPDIR=str(workdir / ".tmp"))
+    if os.geteuid() == 0:  # a submission never runs as root with root's powers
+        if _others_can_run_python():
             uid = BASE_UID + slot
+            _reachable_by(workdir)
             _give_to(workdir, uid)
             launcher += ["--drop", str(uid), str(uid)]
-        proc = subprocess.Popen([*launcher, "--", *cmd], cwd=workdir, env=full_env,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=_stderr(), start_new_session=True)
-        return proc, "fallback"
+        elif mode == "landlock":
+            launcher += ["--drop-caps"]
+        else:
+            raise OSError(errno.EPERM, "the submission would run as root: no other user can run this "
+                          f"Python ({sys.executable}), and 'limits' does not confine root")
+    if mode == "landlock":
+        rules = {"read": [str(p) for p in _landlock_reads(readonly)], "write": [str(workdir)],
+                 "devices": list(DEVICES)}
+        launcher += ["--landlock", json.dumps(rules), "--seccomp"]
+    proc = subprocess.Popen([*launcher, "--", *cmd], cwd=workdir, env=full_env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=stderr, start_new_session=True)
+    return proc, mode
+
+
+#: What of /proc and /sys the code may read under Landlock: its own process (``/proc/self`` is
+#: opened by the launcher, whose pid the code keeps) and the processor and memory facts BLAS reads.
+PROC_FILES = ("/proc/self", "/proc/cpuinfo", "/proc/meminfo", "/sys/devices/system/cpu")
+#: Devices the sandboxed code may read and write.
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+
+
+def _landlock_reads(readonly: list[Path] | None) -> list[Path]:
+    """What Landlock lets the code read: the system, the interpreter, the kit, the data, and its
+    own process' /proc entries (resolved now: the launcher's pid is the code's after exec)."""
+    paths = [Path("/") / name for name in SYSTEM_DIRS] + [Path(p) for p in SYSTEM_FILES]
+    paths += readonly_paths(readonly)
+    paths += [Path(p) for p in PROC_FILES]
+    return [p for p in paths if p.exists()]
+
+
+def _start_bwrap(cmd: list[str], workdir: Path, launcher: list[str], slot: int,
+                 readonly: list[Path] | None, env: dict[str, str] | None,
+                 stderr: int | None) -> subprocess.Popen:
+    bwrap = bwrap_path()
+    if bwrap is None:
+        raise OSError(errno.ENOENT, "bubblewrap (bwrap) is not installed")
     ro = readonly_paths(readonly)
     args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
@@ -239,13 +305,27 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
         uid = BASE_UID + slot
         _give_to(workdir, uid)
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-        launcher += ["--drop", str(uid), str(uid)]
+        launcher = [*launcher, "--drop", str(uid), str(uid)]
     else:
         args += ["--unshare-user"]
-    proc = subprocess.Popen([*args, *launcher, "--", *cmd], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=_stderr(),
-                            start_new_session=True)
-    return proc, "bwrap"
+    return subprocess.Popen([*args, *launcher, "--", *cmd], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=stderr, start_new_session=True)
+
+
+def _reachable_by(workdir: Path) -> None:
+    """Make the folders above ``workdir`` searchable by the submission's uid where they are the
+    grader's scratch folder (created 0700); raise OSError naming a folder it cannot pass."""
+    import stat
+
+    for folder in workdir.parents:
+        mode = folder.stat().st_mode
+        if mode & stat.S_IXOTH:
+            continue
+        if folder.name.startswith("kit-") and folder.stat().st_uid == os.geteuid():
+            os.chmod(folder, stat.S_IMODE(mode) | 0o711)  # searchable, not listable
+            continue
+        raise OSError(errno.EACCES, f"the submission's uid cannot reach its folder {workdir}: {folder} "
+                      "is not searchable by other users (set TMPDIR to a folder such as /tmp)")
 
 
 def _others_can_run_python() -> bool:
@@ -307,9 +387,15 @@ def close_pipes(proc: subprocess.Popen) -> None:
 
 
 def _launcher_main(argv: list[str]) -> None:
-    """Inside the sandbox: apply limits, drop to an unprivileged uid, exec the command."""
+    """Inside the sandbox: apply limits, drop privileges, confine, exec the command.
+
+    The order matters: limits first (raising them later needs privileges), then the uid (the
+    Landlock rules are opened as the uid that will use them) or, for uid 0, every capability;
+    then the seccomp filter and Landlock, each inherited by what is executed.
+    """
     if "--" not in argv:
-        raise SystemExit("usage: python -m cs231n_utils.grader.sandbox [--drop UID GID] --limits JSON -- CMD")
+        raise SystemExit("usage: python -m cs231n_utils.grader.sandbox [--drop UID GID | --drop-caps] "
+                         "[--landlock JSON] [--seccomp] --limits JSON -- CMD")
     split = argv.index("--")
     opts, cmd = argv[:split], argv[split + 1:]
     limits = Limits(**json.loads(opts[opts.index("--limits") + 1]))
@@ -320,6 +406,24 @@ def _launcher_main(argv: list[str]) -> None:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)  # from root: also clears every capability
+    if "--drop-caps" in opts:
+        from .capabilities import drop_all
+
+        drop_all()
+    if "--seccomp" in opts:
+        import ctypes
+
+        from . import syscall_filter
+
+        syscall_filter.binding()  # imported (it may run ldconfig) before new processes are denied
+        if ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            raise SystemExit("the sandbox could not set no_new_privs")
+        syscall_filter.load()
+    if "--landlock" in opts:
+        from .landlock import Ruleset
+
+        rules = json.loads(opts[opts.index("--landlock") + 1])
+        Ruleset(read=rules["read"], write=rules["write"], devices=rules["devices"]).restrict_self()
     os.execvp(cmd[0], cmd)
 
 
