@@ -16,6 +16,7 @@ import pytest
 
 from cs231n_utils import config
 from cs231n_utils.grader.gradescope import build_autograder
+from cs231n_utils.grader.sandbox import MODES
 from cs231n_utils.grading import Rubric, recording_rubrics
 from cs231n_utils.outcomes import RequirementOutcome, TestOutcome
 
@@ -108,8 +109,9 @@ def test_zip_follows_the_layout_and_setup_fails_loudly(graded, tmp_path):
     (tmp_path / "setup.sh").write_text(setup)
     assert subprocess.run(["bash", "-n", str(tmp_path / "setup.sh")]).returncode == 0
     for line in ("set -euo pipefail", "apt-get install -y --no-install-recommends bubblewrap",
-                 '-m pip install --constraint "$SOURCE/constraints.txt" "$SOURCE/kit"',
-                 '"$VENV/bin/python" -c "import cs231n_utils.grader.gradescope"', "bwrap --version"):
+                 '-m pip install --constraint "$SOURCE/constraints.txt" "$SOURCE/kit[grader]"',
+                 '"$VENV/bin/python" -c "import cs231n_utils.grader.gradescope"', "bwrap --version",
+                 "libseccomp2", "syscall_filter.binding()"):
         assert line in setup, line
     assert cfg["dataset"] == "digits" and cfg["hidden"] == "after_published" and cfg["visible"] == "visible"
     for package in ("numpy", "scipy", "nbformat", "scikit-learn"):
@@ -129,6 +131,9 @@ def test_scores_equal_the_local_graders_requirement_by_requirement(graded):
             assert sum(t["score"] for t in entries) == pytest.approx(outcome.score), outcome
             assert sum(t["max_score"] for t in entries) == pytest.approx(outcome.points), outcome
         assert not res["extra_data"]["needs_review"], res["extra_data"]
+        # The mode that ran, the same as the local grader's, for staff and in the output.
+        assert res["extra_data"]["isolation"] == report.isolation and report.isolation in MODES
+        assert f"Isolation: {report.isolation}" in res["output"]
     assert results["full"]["score"] == local["full"].max_score > 0
     assert results["blank"]["score"] == 0
     assert 0 < results["half"]["score"] < results["full"]["score"]
