@@ -273,7 +273,7 @@ def test_sbatch_asks_for_the_graders_limits():
 
 def test_the_kubernetes_manifest_is_an_indexed_job_without_network(tmp_path):
     kubernetes = pytest.importorskip("kubernetes")
-    from cs231n_utils.grader.kubernetes import APP_LABEL, KubernetesBackend
+    from cs231n_utils.grader.kubernetes import APP_LABEL, GRADER_UID, KubernetesBackend
 
     root = tmp_path / "c"
     toy_class(root, size=5)
@@ -298,6 +298,11 @@ def test_the_kubernetes_manifest_is_an_indexed_job_without_network(tmp_path):
     assert container["volumeMounts"][0]["mountPath"] == str(root.resolve())
     assert pod["volumes"][0]["persistentVolumeClaim"]["claimName"] == "course"
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    # A default cluster's pod: an ordinary uid (the image's), the runtime's seccomp profile.
+    security = pod["securityContext"]
+    assert security["runAsNonRoot"] is True and security["runAsUser"] == GRADER_UID
+    assert security["seccompProfile"]["type"] == "RuntimeDefault"
     # What a pod runs: the spec of its index ($JOB_COMPLETION_INDEX), here on this machine.
     env = {**os.environ, **{e["name"]: e["value"] for e in container["env"]}, "JOB_COMPLETION_INDEX": "2"}
     cmd = [sys.executable if c == "python" else c for c in container["command"]]
@@ -308,9 +313,15 @@ def test_the_kubernetes_manifest_is_an_indexed_job_without_network(tmp_path):
 
 
 def test_the_container_recipe_installs_the_kit_and_bubblewrap():
+    from cs231n_utils.grader.kubernetes import GRADER_UID
+
     dockerfile = (REPO / "deploy" / "kubernetes" / "Dockerfile").read_text()
-    assert "bubblewrap" in dockerfile and "pip install" in dockerfile
+    assert "bubblewrap" in dockerfile and "libseccomp2" in dockerfile and "pip install" in dockerfile
     assert "USER" in dockerfile  # not root in the pod
+    assert f"--uid {GRADER_UID}" in dockerfile  # the manifest's runAsUser
+    assert '".[instructor]"' in dockerfile  # which includes the grader extra (pyseccomp)
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert '"linear-classifiers-kit[grader]"' in pyproject and '"pyseccomp>=' in pyproject
 
 
 def test_the_cli_writes_the_manifest_and_says_how_to_apply_it(tmp_path):
