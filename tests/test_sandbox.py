@@ -129,8 +129,10 @@ def test_course_folder_is_out_of_reach_and_the_package_readonly(confined, tmp_pa
                                   f"readable({str(REPO / 'nbgrader_config.py')!r}), "
                                   f"readable({str(tmp_path / 'beside.txt')!r}), readable('/etc/shadow'))")
     assert reply["stdout"] == "False False False False\n", reply
-    reply = run(confined, f"open({str(readonly_paths()[0] / 'evil.txt')!r}, 'w')")
-    assert not reply["ok"] and reply["ename"] in ("OSError", "PermissionError")
+    for path in (readonly_paths()[0] / "evil.txt", REPO / "PWNED.txt", Path("/PWNED")):
+        # Not even in a folder the sandbox made for its own view (bwrap's parents of bound paths).
+        reply = run(confined, f"open({str(path)!r}, 'w')")
+        assert not reply["ok"] and reply["ename"] in ("OSError", "PermissionError"), (path, reply)
     reply = run(confined, "print(open('mine.txt').read()); _ = open('out.txt', 'w').write('ok')")
     assert reply["ok"] and reply["stdout"] == "my own file\n"
 

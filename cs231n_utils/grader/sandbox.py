@@ -292,12 +292,15 @@ def _start_bwrap(cmd: list[str], workdir: Path, launcher: list[str], slot: int,
     args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
             "--tmpfs", "/", *_system_binds(), "--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--dir", "/home/student",
+            "--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/home/student",
             "--perms", "1777", "--dir", SANDBOX_MPLCONFIGDIR,
             *[arg for cache in font_caches()
               for arg in ("--ro-bind", str(cache), f"{SANDBOX_MPLCONFIGDIR}/{cache.name}")],
             *_bind_args(ro),
-            "--bind", str(workdir), WORKDIR, "--chdir", WORKDIR, "--clearenv"]
+            "--bind", str(workdir), WORKDIR,
+            # The root tmpfs read-only once laid out: the folders bwrap made in it (the parents of
+            # the bound paths) belong to the sandbox's uid when bwrap runs without privileges.
+            "--remount-ro", "/", "--chdir", WORKDIR, "--clearenv"]
     for key, value in sandbox_env(env).items():
         args += ["--setenv", key, value]
     args += ["--setenv", "PYTHONPATH", _import_root()]
