@@ -419,7 +419,9 @@ def bench_grading(quick: bool) -> list[str]:
     """A class graded on each backend that runs here: local with 1 and 2 workers, a single-node Slurm."""
     from cs231n_utils.cli import build_demo_course
     from cs231n_utils.grader.batch import grade_class
+    from cs231n_utils.grader.isolation import probe as isolation_probe
     from cs231n_utils.grader.local import LocalBackend
+    from cs231n_utils.grader.sandbox import MODES
     from cs231n_utils.grader.slurm import SlurmBackend
 
     sys.path.insert(0, str(REPO))
@@ -427,6 +429,7 @@ def bench_grading(quick: bool) -> list[str]:
 
     name, env = data_choice()
     size = 4 if quick else 20
+    skipped: list[str] = []
     rows = [f"## Autograding a class of {size} (svm, {name}, sandboxed `cs231n-kit grade`)", "",
             "| backend | tasks at once | total | per submission | submissions per minute |",
             "|---|---|---|---|---|"]
@@ -438,12 +441,18 @@ def bench_grading(quick: bool) -> list[str]:
         kinds = sorted(p.name for p in base.iterdir())
         for i in range(size - len(kinds)):
             shutil.copytree(base / kinds[i % len(kinds)], base / f"student{i:02d}")
-        def local(workers: int, fork: bool = True) -> Callable[[], object]:
-            return lambda: grade_class(root, "svm", progress=False, fresh=True,
+        def local(workers: int, fork: bool = True, isolation: str = "auto") -> Callable[[], object]:
+            return lambda: grade_class(root, "svm", progress=False, fresh=True, isolation=isolation,
                                        backend=LocalBackend(workers, fork=fork))
 
         runs: list[tuple[str, int, Callable[[], object]]] = [("local", w, local(w)) for w in (1, 2)]
         runs.append(("local, a fresh interpreter per job", 2, local(2, fork=False)))
+        # The same class in each isolation mode that starts here (auto above: the strongest).
+        for mode in MODES:
+            if not isolation_probe(mode)[1]:
+                runs.append((f"local, isolation {mode}", 2, local(2, isolation=mode)))
+            else:
+                skipped.append(f"| local, isolation {mode} | - | not run: {isolation_probe(mode)[1]} | | |")
         cluster = None
         why = slurm_cluster.unavailable()
         if why is None:
@@ -464,6 +473,7 @@ def bench_grading(quick: bool) -> list[str]:
         finally:
             if cluster is not None:
                 cluster.__exit__(None, None, None)
+    rows += skipped
     if why is not None:
         rows.append(f"| slurm | - | not run: {why} | | |")
     rows += ["", "Jobs are independent (a spec in, a result out, on the shared folder), so throughput grows "

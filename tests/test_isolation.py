@@ -88,8 +88,9 @@ def test_advice_names_what_to_change():
 
 
 def test_a_job_tries_weaker_modes_only_under_auto():
-    assert isolation.job_modes("auto", "bwrap") == ["bwrap", "landlock", "limits"]
-    assert isolation.job_modes("auto", "landlock") == ["landlock", "limits"]
+    assert isolation.job_modes("auto", "bwrap") == ["bwrap", "landlock"]  # never down to limits
+    assert isolation.job_modes("auto", "landlock") == ["landlock"]
+    assert isolation.job_modes("auto", "limits") == ["limits"]
     assert isolation.job_modes("bwrap", "bwrap") == ["bwrap"]
     assert isolation.job_modes("landlock", "") == ["landlock"]
 

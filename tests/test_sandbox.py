@@ -6,6 +6,7 @@ Landlock needs Linux 5.13+; ``limits`` refuses a root grader whose Python no oth
 """
 
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -300,3 +301,33 @@ def test_a_closed_client_leaves_no_pipe_to_the_collector(tmp_path):
         del c, proc
         gc.collect()
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+_SHADOW = """import os, sys
+open({canary!r}, "a").write("ran as uid %d from %s\\n" % (os.getuid(), __file__))
+sys.exit(3)
+"""
+
+
+def test_the_submissions_own_modules_never_run_before_it_is_confined(tmp_path, mode):
+    """A json.py, numpy.py, runpy.py or a usercustomize.py in the submission's folder (its HOME
+    outside bubblewrap) is never imported by the launcher or the worker: the sandbox starts, and
+    the submission's own helper module still imports from a cell."""
+    canary = Path(tempfile.mkdtemp(prefix="kit-canary-")) / "ran.txt"
+    canary.parent.chmod(0o777)
+    work = tmp_path / "work"
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    user_site = work / ".local" / "lib" / version / "site-packages"
+    user_site.mkdir(parents=True)
+    for name in ("json", "numpy", "runpy", "encodings", "site", "ctypes", "pyseccomp"):
+        (work / f"{name}.py").write_text(_SHADOW.format(canary=str(canary)))
+    (user_site / "usercustomize.py").write_text(_SHADOW.format(canary=str(canary)))
+    (work / "helpers.py").write_text("def twice(x):\n    return 2 * x\n")
+    c = SandboxClient(work, Limits(cell_seconds=20), mode=mode)
+    try:
+        reply = run(c, "from helpers import twice\nimport json, numpy\nprint(twice(21), json.__file__ != "
+                       "'json.py', hasattr(numpy, 'ndarray'))")
+        assert reply["ok"] and reply["stdout"] == "42 True True\n", reply
+    finally:
+        c.close()
+    assert not canary.exists(), canary.read_text()

@@ -164,7 +164,7 @@ class SandboxClient:
             except IsolationUnavailable as exc:
                 raise SandboxFailure("died", str(exc)) from None
         self.proc, self.mode = sandbox.start(
-            [sys.executable, "-m", "cs231n_utils.grader.worker"], workdir, limits,
+            list(sandbox.WORKER), workdir, limits,
             slot=slot, readonly=readonly, mode=mode, env=env)
         self._reader = _TimedReader(self.proc.stdout, self)
         self.deadline = time.monotonic() + max(60.0, limits.cell_seconds)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +50,7 @@ except OSError:
     out["outside"] = False
 with open("probe.txt", "w") as f:
     f.write("ok")
-import cs231n_utils.grader.sandbox
+import cs231n_utils.grader.worker  # the kit and what the worker imports (numpy)
 out["kit"] = True
 print("KIT-PROBE " + json.dumps(out))
 """
@@ -143,7 +142,7 @@ def probe(mode: str, limits: Limits | None = None, readonly: list[Path] | None =
         work = Path(tmp) / "work"
         work.mkdir()
         try:
-            proc, _ = sandbox.start([sys.executable, "-c", _PROBE, str(outside)], work, limits,
+            proc, _ = sandbox.start([*sandbox.safe_python(_PROBE), str(outside)], work, limits,
                                     readonly=readonly, mode=mode, stderr=subprocess.PIPE)
         except (OSError, ValueError) as exc:
             return -1, str(exc)
@@ -208,9 +207,10 @@ def forget() -> None:
 
 def job_modes(requested: str, expected: str) -> list[str]:
     """The modes a job tries, in order: the batch's (``expected``), then, under ``auto`` only,
-    each weaker one (a job on a node where the batch's mode fails is graded, and flagged)."""
+    each weaker one that still confines (a job on a node where the batch's mode fails is graded,
+    and flagged); never ``limits`` unless the batch itself found nothing stronger."""
     first = expected or (MODES[0] if requested == "auto" else requested)
     if requested != "auto":
         return [first]
-    return [m for m in MODES if strength(m) <= strength(first)]
+    return [m for m in MODES if strength(m) <= strength(first) and (m != "limits" or first == "limits")]
 

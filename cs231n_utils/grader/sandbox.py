@@ -21,8 +21,9 @@ grader's Python (an interpreter under /root), ``landlock`` keeps uid 0 without a
 (:mod:`.capabilities`) and ``limits`` refuses to run. :mod:`.isolation` finds which mode works.
 
 Run as ``python -m cs231n_utils.grader.sandbox [--drop UID GID | --drop-caps] [--landlock JSON]
-[--seccomp] --limits JSON -- CMD ...`` it is the small launcher that applies limits, drops
-privileges and confines itself inside the sandbox, then execs CMD.
+[--seccomp] --limits JSON -- CMD ...`` (the sandbox starts it with :func:`safe_python`) it is the
+small launcher that applies limits, drops privileges and confines itself inside the sandbox, then
+execs CMD.
 """
 
 from __future__ import annotations
@@ -59,6 +60,22 @@ class Limits:
 
 #: The isolation modes, strongest first (see :mod:`.isolation`).
 MODES = ("bwrap", "landlock", "limits")
+#: How every Python the sandbox starts runs: no user site-packages (a submission could carry a
+#: ``.local/lib/python3.X/site-packages/usercustomize.py`` into its HOME) and no working folder on
+#: ``sys.path`` (the submission's own ``json.py`` or ``numpy.py`` must never shadow what the
+#: launcher imports before it is confined, nor what the worker imports before it is ready).
+PYTHON_FLAGS = ("-s", "-P") if sys.version_info >= (3, 11) else ("-s",)
+
+
+def safe_python(code: str) -> list[str]:
+    """The command line that runs ``code`` with :data:`PYTHON_FLAGS`, the working folder and ''
+    taken off ``sys.path`` first (Python 3.10 has no ``-P``); arguments may follow."""
+    return [sys.executable, *PYTHON_FLAGS, "-c",
+            "import sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; " + code]
+
+
+#: The worker's command line (see :mod:`.worker`).
+WORKER = safe_python("from cs231n_utils.grader.worker import main; main()")
 
 
 def bwrap_path() -> str | None:
@@ -175,12 +192,47 @@ def _import_root() -> str:
     return str(Path(__file__).resolve().parents[2])
 
 
+#: Packages the sandboxed code needs (the worker's and the notebooks' imports).
+SANDBOX_PACKAGES = ("numpy", "scipy", "matplotlib", "sklearn", "IPython", "PIL", "tqdm", "ipywidgets",
+                    "joblib", "threadpoolctl", "pyparsing", "cycler", "kiwisolver", "dateutil",
+                    "fontTools", "packaging", "traitlets", "pygments", "prompt_toolkit", "decorator",
+                    "jedi", "parso", "stack_data", "executing", "asttokens", "pure_eval", "wcwidth",
+                    "matplotlib_inline", "contourpy", "six", "pexpect", "ptyprocess")
+
+
+def _package_dirs(names: tuple[str, ...]) -> list[Path]:
+    """The folder (or single module file) each importable package of ``names`` lives in, and its
+    dist-info or native-libraries sibling folders (``numpy.libs``), found without importing it."""
+    import importlib.util
+
+    found: list[Path] = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.origin or spec.origin in ("built-in", "frozen"):
+            continue
+        origin = Path(spec.origin).resolve()
+        target = origin.parent if spec.submodule_search_locations else origin
+        found.append(target)
+        libs = target.parent / f"{name}.libs"
+        if spec.submodule_search_locations and libs.is_dir():
+            found.append(libs.resolve())
+    return found
+
+
 def readonly_paths(extra: list[Path] | None = None) -> list[Path]:
     """What the sandbox needs read-only: the interpreter, the environment, the package, data."""
     here = Path(__file__).resolve().parents[1]  # the cs231n_utils package
     paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
     if not any(here.is_relative_to(p) for p in paths):
         paths.add(here)  # an editable install: bind only the package, not the checkout
+    # The packages the worker and the notebooks import, where they live outside the prefixes
+    # (a --user install, a .pth or PYTHONPATH folder): each package's own folder, never its parent.
+    for root in _package_dirs(SANDBOX_PACKAGES):
+        if not any(root.is_relative_to(p) for p in paths):
+            paths.add(root)
     paths.update(Path(p).resolve() for p in (extra or []))
     # Drop paths nested inside another bound path.
     ordered = sorted(paths, key=lambda p: len(p.parts))
@@ -233,7 +285,8 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
     workdir = Path(workdir).resolve()
     limits = limits or Limits()
     stderr = _stderr() if stderr is None else stderr
-    launcher = [sys.executable, "-m", "cs231n_utils.grader.sandbox", "--limits", json.dumps(asdict(limits))]
+    launcher = [*safe_python("from cs231n_utils.grader.sandbox import _launcher_main; "
+                             "_launcher_main(sys.argv[1:])"), "--limits", json.dumps(asdict(limits))]
     if mode == "bwrap":
         return _start_bwrap(cmd, workdir, launcher, slot, readonly, env, stderr), mode
     full_env = sandbox_env(env, home=str(workdir))

@@ -265,6 +265,9 @@ def main() -> None:
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     sys.stdin = open(os.devnull)  # noqa: SIM115
+    # The submission's own modules import as in a notebook, but after everything the worker
+    # imported itself and never in their place (the folder comes last; it starts off sys.path).
+    sys.path.append(os.getcwd())
     worker = Worker(chan_in, chan_out)
     write_message(chan_out, {"op": "ready", "pid": os.getpid()})
     worker.serve()
