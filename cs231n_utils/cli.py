@@ -201,6 +201,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
                                visible=args.visible_visibility, hidden=args.hidden_visibility,
                                leaderboard=not args.no_leaderboard,
                                limits=limits, python=args.python, time_budget=args.time_budget,
+                               isolation=args.isolation,
                                subset=Path(args.subset) if args.subset else None)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
@@ -408,6 +409,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--python", help="Python version setup.sh installs (default: this one's)")
     p.add_argument("--time-budget", type=int, default=1800,
                    help="seconds run_autograder may grade before it reports a failure (default 1800)")
+    p.add_argument("--isolation", choices=ISOLATION_CHOICES, default="auto",
+                   help="the sandbox's mode on Gradescope: auto (default: the strongest that starts in "
+                        "the container, probed per submission) or one required (else no grade, a review)")
     p.add_argument("--memory-mb", type=int, default=6144, help="memory limit per submission")
     p.add_argument("--cpu-seconds", type=int, default=900, help="CPU time limit per submission")
     p.add_argument("--cell-seconds", type=float, default=300, help="wall-time limit per cell")

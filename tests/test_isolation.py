@@ -207,3 +207,16 @@ def test_grade_stops_before_grading_anyone_when_the_required_mode_cannot_run(tmp
                          env=env, timeout=300)
     assert out.returncode != 0 and "nobody was graded" in out.stderr and "bubblewrap" in out.stderr
     assert not list((root / "grading").rglob("results/*.json"))
+
+
+def test_gradescope_refuses_to_grade_when_its_required_mode_cannot_run(monkeypatch):
+    """On Gradescope a required mode that cannot start gives no grade and a review, not a 0."""
+    from cs231n_utils.grader import gradescope
+
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    cfg = gradescope.AutograderConfig("svm", ["svm.ipynb"], dataset="digits", isolation="bwrap")
+    assert gradescope.AutograderConfig.from_json(cfg.to_json()).isolation == "bwrap"
+    with pytest.raises(gradescope.NotGraded, match="nobody was graded"):
+        gradescope.probe_isolation(cfg)
+    results = gradescope.crash_results("no isolation 'bwrap' can run here")
+    assert results["extra_data"]["needs_review"] and results["score"] == 0

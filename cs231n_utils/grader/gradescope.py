@@ -49,6 +49,7 @@ from .. import config
 from ..outcomes import TestOutcome
 from ..submissions import is_test_cell, nbgrader_meta
 from . import isolation
+from .isolation import check_request as _check_isolation
 from .records import Flag
 from .sandbox import Limits
 
@@ -437,7 +438,7 @@ def _kit_files() -> list[tuple[Path, str]]:
 def build_autograder(course_root: Path, assignment: str, out: Path, *, dataset: str = "cifar10",
                      visible: str = "visible", hidden: str = "after_published", leaderboard: bool = True,
                      limits: Limits | None = None, python: str | None = None, time_budget: int = 1800,
-                     subset: Path | None = None) -> AutograderConfig:
+                     subset: Path | None = None, isolation: str = "auto") -> AutograderConfig:
     """Write Gradescope's ``autograder.zip`` for ``assignment`` of the course at ``course_root``.
 
     Parameters
@@ -462,6 +463,9 @@ def build_autograder(course_root: Path, assignment: str, out: Path, *, dataset: 
         Seconds after which run_autograder stops grading and reports it.
     subset : Path, optional
         The ``.npz`` of ``cifar10-subset``, copied into the zip.
+    isolation : str
+        The sandbox's mode: ``auto`` (the strongest that starts in Gradescope's container) or one
+        of :data:`.sandbox.MODES`, required (a submission is then not graded where it cannot run).
 
     Returns
     -------
@@ -484,7 +488,8 @@ def build_autograder(course_root: Path, assignment: str, out: Path, *, dataset: 
     if not (course_root / "assignments" / assignment).is_dir():
         course.release(course_root, [assignment])
     cfg = AutograderConfig(assignment, [p.name for p in solutions], dataset, visible, hidden, leaderboard,
-                           limits or Limits(), python or AutograderConfig.python, time_budget)
+                           limits or Limits(), python or AutograderConfig.python, time_budget,
+                           _check_isolation(isolation))
     fmt = {"python": cfg.python, "venv": VENV, "data": DATA_HOME, "subset": SUBSET_NAME, "dataset": dataset,
            "assignment": assignment, "root_var": config.GRADESCOPE_ROOT,
            "python_var": config.GRADESCOPE_PYTHON, "budget": time_budget}
