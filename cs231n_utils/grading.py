@@ -13,7 +13,7 @@ import copy
 import inspect
 import textwrap
 import warnings
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -250,13 +250,25 @@ def _function_tree(fn: Callable[..., Any]) -> ast.AST | None:
         return None
 
 
+#: How a finding starts when it is a function whose source could not be read, not a loop or a call.
+UNREADABLE = "unreadable source"
+
+
+def _unreadable(fname: str) -> str:
+    return (f"{UNREADABLE} of {fname}: the grader reads a function only where one plain def {fname}(...) "
+            f"in an answer cell (or {fname} = another_function, or {fname} = lambda ...) is all that binds "
+            f"the name, so nothing about {fname} can be checked. Define it that way (not decorated, not "
+            "bound twice or in a branch, not made by exec), and bind no names with exec, eval, "
+            "globals()[...] = ... or setattr on a module anywhere in the notebook")
+
+
 def _scan_notebook_functions(fn: Callable[..., Any], scan: Callable[[str, ast.AST], list[str]],
                              seen: set[int]) -> list[str]:
     """``scan(name, tree)`` of ``fn``, then of every notebook function it calls by name, recursively.
 
     Notebook functions are those of module ``__main__`` (a cell's ``def``), looked up where ``fn``
-    was defined; each is scanned once. A function whose source cannot be read is reported, since
-    nothing about it can be verified.
+    was defined; each is scanned once. A function whose source cannot be read is reported once
+    (starting with :data:`UNREADABLE`), since nothing about it can be verified.
     """
     if id(fn) in seen:
         return []
@@ -265,7 +277,7 @@ def _scan_notebook_functions(fn: Callable[..., Any], scan: Callable[[str, ast.AS
     fname = getattr(fn, "__name__", "?")
     if tree is None:
         # Without its source nothing can be verified (e.g. a function made with exec).
-        return [f"unreadable source ({fname} was not defined with a plain def in a cell)"]
+        return [_unreadable(fname)]
     found = scan(fname, tree)
     called = {node.func.id for node in ast.walk(tree)
               if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
@@ -277,31 +289,67 @@ def _scan_notebook_functions(fn: Callable[..., Any], scan: Callable[[str, ast.AS
     return found
 
 
+def _failure(found: list[str], problem: Callable[[list[str]], str]) -> str:
+    """The message for what a scan found: ``problem(findings)`` of the real findings, and each
+    unreadable source once, which says what to change."""
+    unreadable = list(dict.fromkeys(f for f in found if f.startswith(UNREADABLE)))
+    real = [f for f in found if not f.startswith(UNREADABLE)]
+    parts = ([problem(real)] if real else []) + [u[0].upper() + u[1:] + "." for u in unreadable]
+    return " ".join(parts)
+
+
 _LOOP_KINDS = {
     ast.For: "for loop", ast.AsyncFor: "for loop", ast.While: "while loop",
     ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
     ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression",
 }
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
-def find_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[str] = ()) -> list[str]:
+def _allowed_counts(allowed_ranges: Collection[str],
+                    allowed_loops: Mapping[str, str] | None) -> dict[str, str]:
+    """Parameter -> what a loop over it goes over ("the clusters (k)"), from both ways to declare it."""
+    counts = {name: f"range({name})" for name in allowed_ranges}
+    counts.update({param: f"the {what} ({param})" for what, param in (allowed_loops or {}).items()})
+    return counts
+
+
+def _listed(items: list[str], conjunction: str = "and") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def find_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[str] = (),
+                      allowed_loops: Mapping[str, str] | None = None) -> list[str]:
     """List the Python-level loops in ``fn`` and in the notebook functions it calls.
 
     Flags ``for``/``while`` statements, comprehensions, generator expressions and calls such
     as ``map`` or ``np.vectorize`` that loop in Python. Functions defined in the notebook
     (module ``__main__``) that ``fn`` calls are inspected too, so calling the naive version
-    from the vectorized one is caught. A ``for`` statement over ``range(name)`` with ``name``
-    in ``allowed_ranges`` (say the iterations of k-means, ``"iters"``) is not flagged.
+    from the vectorized one is caught.
+
+    Some loops may be allowed, declared by what they go over: ``allowed_loops`` maps what a loop
+    goes over to the parameter that counts it, ``{"iterations": "iters", "clusters": "k"}`` for
+    k-means (``allowed_ranges=("iters", "k")`` is the older spelling of the same). A ``for``
+    statement or comprehension is then not flagged when it provably runs at most about that many
+    times, however it is written: ``range(k)``, ``range(int(k))``, ``range(iters + 1)``, or over an
+    array the function made with k rows, ``range(len(centres))``, ``range(centres.shape[0])``,
+    ``for c in centres``, ``enumerate(centres)``, ``zip(centres, ...)`` (see :class:`_LoopBounds`).
+    A loop over anything else, such as the examples, is flagged.
 
     Returns
     -------
     list of str
         One description per loop found, e.g. ``"for loop (svm_loss_vectorized, line 12)"``.
     """
+    counts = _allowed_counts(allowed_ranges, allowed_loops)
+
     def loops(fname: str, tree: ast.AST) -> list[str]:
+        bounds = _LoopBounds(tree, counts)
         found = []
         for node in ast.walk(tree):
-            if isinstance(node, ast.For) and _over_allowed_range(node.iter, allowed_ranges):
+            if isinstance(node, (ast.For, ast.AsyncFor)) and bounds.size(node.iter):
+                continue
+            if isinstance(node, _COMPREHENSIONS) and all(bounds.size(g.iter) for g in node.generators):
                 continue
             for kind, label in _LOOP_KINDS.items():
                 if isinstance(node, kind):
@@ -317,27 +365,304 @@ def find_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[str] = 
     return _scan_notebook_functions(fn, loops, set())
 
 
-def _over_allowed_range(iterable: ast.expr, allowed: Collection[str]) -> bool:
-    """``range(...)`` of an expression of the ``allowed`` names only (``range(iters)``, ``range(int(k))``)."""
-    if not (allowed and isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name)
-            and iterable.func.id == "range" and 1 <= len(iterable.args) <= 2 and not iterable.keywords):
-        return False
-    names = {node.id for arg in iterable.args for node in ast.walk(arg) if isinstance(node, ast.Name)}
-    return bool(names) and names <= {*allowed, "int"}
+_EMPTY: frozenset[str] = frozenset()
+#: Functions and methods whose result has as many rows as their (first) array argument or receiver.
+_SAME_ROWS = frozenset({"astype", "copy", "array", "asarray", "asanyarray", "ascontiguousarray", "asfarray",
+                        "zeros_like", "ones_like", "empty_like", "full_like", "atleast_1d", "enumerate",
+                        "reversed", "sorted", "list", "tuple", "iter", "stack", "unique", "conj"})
+#: Functions made of a shape (the number of rows first).
+_MADE_OF_SHAPE = frozenset({"zeros", "ones", "empty", "full", "eye", "identity"})
+#: Elementwise functions: as many rows as their array arguments (broadcasting never adds rows to them all).
+_ELEMENTWISE = frozenset({"where", "maximum", "minimum", "fmax", "fmin", "add", "subtract", "multiply",
+                          "divide", "true_divide", "floor_divide", "power", "abs", "absolute", "sqrt",
+                          "square", "exp", "log", "log1p", "expm1", "sign", "clip", "logical_and",
+                          "logical_or", "logical_not", "isfinite", "isnan", "nan_to_num", "round", "around",
+                          "floor", "ceil", "negative", "reciprocal", "equal", "not_equal", "less", "greater",
+                          "less_equal", "greater_equal"})
+#: Reductions (methods, or functions of a module): along an axis other than the first they keep the rows.
+_REDUCTIONS = frozenset({"sum", "mean", "min", "max", "argmin", "argmax", "any", "all", "std", "var", "prod",
+                         "norm", "median", "count_nonzero", "nansum", "nanmean", "amin", "amax", "average"})
+#: Functions of a number that keep its value (about).
+_SAME_NUMBER = frozenset({"int", "round", "index", "int64", "int32", "intp", "floor", "ceil"})
 
 
-def assert_no_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[str] = ()) -> None:
+def _integer(expr: ast.AST) -> int | None:
+    """The value of an integer literal (``2``, ``-1``), else None."""
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        inner = _integer(expr.operand)
+        return None if inner is None else -inner
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, int) and not isinstance(expr.value, bool):
+        return expr.value
+    return None
+
+
+class _LoopBounds:
+    """How many times a loop of one function can run, as the counts a test allows (its parameters).
+
+    For every name the function binds, what bounds its value (a number: ``k``, ``int(k)``,
+    ``len(centres)``, ``centres.shape[0]``, ``min(k, n)``) and its rows (an array or sequence made
+    with that many rows: ``points[rng.choice(m, k, replace=False)]``, ``np.zeros((k, d))``,
+    ``x[:k]``, ``c.copy()``, ``np.where(mask, a, b)`` of such arrays, ``[... for j in range(k)]``),
+    over all of its bindings at once (a name bound in two ways is bounded only by what both share;
+    a name of the caller's, such as the data, by nothing). :meth:`size` of a loop's iterable is
+    then the set of counts it provably runs at most (about) that many times: empty for anything else.
+    """
+
+    def __init__(self, tree: ast.AST, counts: Mapping[str, str]):
+        self.counts = frozenset(counts)
+        self.value: dict[str, frozenset[str]] = {}
+        self.rows: dict[str, frozenset[str]] = {}
+        if not self.counts:
+            return
+        func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                  ast.Lambda))), None)
+        if func is None:
+            return
+        bindings: dict[str, list[tuple[str, ast.AST | None]]] = {}
+        handled: set[int] = set()
+
+        def bind(target: ast.AST, kind: str, expr: ast.AST | None) -> None:
+            if isinstance(target, ast.Name):
+                handled.add(id(target))
+                bindings.setdefault(target.id, []).append((kind, expr))
+
+        args = func.args
+        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if a is not None:
+                bindings.setdefault(a.arg, []).append(("count" if a.arg in self.counts else "unknown", None))
+        for node in ast.walk(func):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        bind(target, "expr", node.value)
+                    elif isinstance(target, (ast.Tuple, ast.List)) and target.elts:
+                        first = target.elts[0]
+                        values = node.value.elts if isinstance(node.value, (ast.Tuple, ast.List)) else []
+                        if (len(values) == len(target.elts)
+                                and not any(isinstance(e, ast.Starred) for e in [*target.elts, *values])):
+                            for t, v in zip(target.elts, values):
+                                bind(t, "expr", v)
+                        elif self._shape_of(node.value) is not None:  # k, d = centres.shape
+                            bind(first, "rows_of", self._shape_of(node.value))
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                before = ast.Name(node.target.id, ast.Load())
+                bind(node.target, "expr", ast.BinOp(before, node.op, node.value))
+            elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+                bind(node.target, "expr", node.value)
+        # A comprehension's variables are its own (``{k: v for k, v in ...}`` leaves the count k alone).
+        handled.update(id(n) for c in ast.walk(func) if isinstance(c, _COMPREHENSIONS)
+                       for g in c.generators for n in ast.walk(g.target))
+        for node in ast.walk(func):  # every other binding (a loop's variable, an import, ...): unknown
+            stored = isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del))
+            if stored and id(node) not in handled:
+                bindings.setdefault(node.id, []).append(("unknown", None))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)) and (
+                    node is not func):  # a nested function: its name, and its parameters in its body
+                if not isinstance(node, ast.Lambda):
+                    bindings.setdefault(node.name, []).append(("unknown", None))
+                if not isinstance(node, ast.ClassDef):
+                    nested = node.args
+                    for a in [*nested.posonlyargs, *nested.args, *nested.kwonlyargs,
+                              nested.vararg, nested.kwarg]:
+                        if a is not None:
+                            bindings.setdefault(a.arg, []).append(("unknown", None))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    name = (alias.asname or alias.name).split(".")[0]
+                    bindings.setdefault(name, []).append(("unknown", None))
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    bindings.setdefault(name, []).append(("unknown", None))
+        self.local = set(bindings)
+        # The greatest fixed point: start from "bounded by every count" and narrow down.
+        self.value = dict.fromkeys(bindings, self.counts)
+        self.rows = dict.fromkeys(bindings, self.counts)
+        for _ in range(50):
+            changed = False
+            for name, binds in bindings.items():
+                value, rows = self.counts, self.counts
+                for kind, expr in binds:
+                    if kind == "count":
+                        value, rows = value & {name}, _EMPTY
+                    elif kind == "rows_of":
+                        value, rows = value & self.size(expr), _EMPTY
+                    elif kind == "expr":
+                        value, rows = value & self.number(expr), rows & self.size(expr)
+                    else:
+                        value, rows = _EMPTY, _EMPTY
+                if (value, rows) != (self.value[name], self.rows[name]):
+                    self.value[name], self.rows[name], changed = value, rows, True
+            if not changed:
+                break
+
+    @staticmethod
+    def _shape_of(expr: ast.AST) -> ast.AST | None:
+        """``x`` of ``x.shape`` or ``np.shape(x)``."""
+        if isinstance(expr, ast.Attribute) and expr.attr == "shape":
+            return expr.value
+        if (isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)) and expr.args
+                and getattr(expr.func, "id", getattr(expr.func, "attr", None)) == "shape"):
+            return expr.args[0]
+        return None
+
+    def _is_module(self, expr: ast.AST) -> bool:
+        """``np``, ``np.random``: a name of no local binding (a module), or an attribute of one."""
+        while isinstance(expr, ast.Attribute):
+            expr = expr.value
+        return isinstance(expr, ast.Name) and expr.id not in getattr(self, "local", ())
+
+    def _is_number(self, expr: ast.AST) -> bool:
+        if isinstance(expr, ast.UnaryOp):
+            return self._is_number(expr.operand)
+        constant = isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float))
+        return constant or bool(self.number(expr))
+
+    def number(self, expr: ast.AST) -> frozenset[str]:
+        """The counts that bound the number ``expr`` (about: up to a constant term or factor)."""
+        if isinstance(expr, ast.Name):
+            return self.value.get(expr.id, _EMPTY)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, (ast.Name, ast.Attribute)):
+            name = expr.func.id if isinstance(expr.func, ast.Name) else expr.func.attr
+            if name == "len" and len(expr.args) == 1:
+                return self.size(expr.args[0])
+            if name in _SAME_NUMBER and len(expr.args) == 1:
+                return self.number(expr.args[0])
+            if name == "min" and len(expr.args) >= 2:
+                return frozenset().union(*(self.number(a) for a in expr.args))
+            if name == "max" and len(expr.args) >= 2:
+                return frozenset.intersection(*(self.number(a) for a in expr.args))
+        if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and expr.slice.value == 0:
+            shaped = self._shape_of(expr.value)
+            return self.size(shaped) if shaped is not None else _EMPTY
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+            for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
+                if isinstance(other, ast.Constant) and isinstance(other.value, int) and other.value >= 0 and (
+                        not isinstance(expr.op, ast.FloorDiv) or (this is expr.left and other.value >= 1)):
+                    return self.number(this)
+        if isinstance(expr, ast.IfExp):
+            return self.number(expr.body) & self.number(expr.orelse)
+        return _EMPTY
+
+    def size(self, expr: ast.AST) -> frozenset[str]:
+        """The counts that bound the rows of ``expr``, that is how many times a loop over it runs."""
+        if isinstance(expr, ast.Name):
+            return self.rows.get(expr.id, _EMPTY)
+        if isinstance(expr, ast.Subscript):
+            return self._indexed(expr)
+        if isinstance(expr, ast.Call):
+            return self._made(expr)
+        if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return self.size(expr.generators[0].iter) if len(expr.generators) == 1 else _EMPTY
+        if isinstance(expr, ast.BinOp) and not isinstance(expr.op, ast.MatMult):
+            return self._elementwise([expr.left, expr.right])
+        if isinstance(expr, ast.Compare):
+            return self._elementwise([expr.left, *expr.comparators])
+        if isinstance(expr, ast.UnaryOp):
+            return self.size(expr.operand)
+        if isinstance(expr, ast.IfExp):
+            return self.size(expr.body) & self.size(expr.orelse)
+        return _EMPTY
+
+    def _elementwise(self, operands: list[ast.AST]) -> frozenset[str]:
+        arrays = [o for o in operands if not self._is_number(o)]
+        return frozenset.intersection(*(self.size(a) for a in arrays)) if arrays else _EMPTY
+
+    def _indexed(self, expr: ast.Subscript) -> frozenset[str]:
+        index = expr.slice
+        first = (index.elts[0] if index.elts else None) if isinstance(index, ast.Tuple) else index
+        if isinstance(first, ast.Slice):
+            rows = self.size(expr.value)
+            step = first.step
+            steps = step is None or (isinstance(step, ast.Constant) and isinstance(step.value, int)
+                                     and step.value >= 1)
+            starts = first.lower is None or (isinstance(first.lower, ast.Constant) and first.lower.value == 0)
+            if first.upper is not None and steps and starts:
+                rows = rows | self.number(first.upper)
+            return rows
+        if first is None or isinstance(first, ast.Constant) or self._is_number(first):
+            return _EMPTY  # a row, or a new axis of length 1
+        if isinstance(first, (ast.Compare, ast.BoolOp)) or (isinstance(first, ast.UnaryOp)
+                                                            and isinstance(first.op, (ast.Not, ast.Invert))):
+            return self.size(expr.value) | self.size(first)  # a mask: at most the rows it selects from
+        return self.size(first)  # an array of indices: as many rows as it has
+
+    def _made(self, call: ast.Call) -> frozenset[str]:
+        func = call.func
+        if not isinstance(func, (ast.Name, ast.Attribute)):
+            return _EMPTY
+        name = func.id if isinstance(func, ast.Name) else func.attr
+        method = isinstance(func, ast.Attribute) and not self._is_module(func.value)
+        args = list(call.args)
+        keywords = {k.arg: k.value for k in call.keywords if k.arg}
+        subject = func.value if method else (args[0] if args else None)
+
+        def leading(shape: ast.AST | None) -> frozenset[str]:
+            if isinstance(shape, (ast.Tuple, ast.List)):
+                return self.number(shape.elts[0]) if shape.elts else _EMPTY
+            return self.number(shape) if shape is not None else _EMPTY
+
+        if name in ("range", "arange") and not method and 1 <= len(args) <= 3:
+            if len(args) == 1:
+                return self.number(args[0])
+            start, step = args[0], (args[2] if len(args) == 3 else None)
+            if (isinstance(start, ast.Constant) and isinstance(start.value, int) and start.value >= 0
+                    and (step is None or (isinstance(step, ast.Constant) and isinstance(step.value, int)
+                                          and step.value >= 1))):
+                return self.number(args[1])
+            return _EMPTY
+        if "size" in keywords:
+            return leading(keywords["size"])
+        if name == "choice" and len(args) >= 2:
+            return leading(args[1])
+        if name == "permutation" and args:
+            return self.number(args[0]) | self.size(args[0])
+        if name in _MADE_OF_SHAPE and not method:
+            return leading(args[0] if args else keywords.get("shape", keywords.get("N")))
+        if name == "zip" and not method:
+            return frozenset().union(*(self.size(a) for a in args)) if args else _EMPTY
+        if name == "reshape":
+            shape = args if method else args[1:]
+            return leading(shape[0]) if len(shape) == 1 else (self.number(shape[0]) if shape else _EMPTY)
+        if name in _REDUCTIONS and isinstance(func, ast.Attribute):  # x.sum(axis=1), np.sum(x, axis=1)
+            positional = (args if method else args[1:]) if name != "norm" else []  # norm(x, ord, axis)
+            axis = keywords.get("axis", positional[0] if positional else None)
+            axes = axis.elts if isinstance(axis, ast.Tuple) else [axis]
+            # Along axis 1, 2, ... or the last (-1: a 1-D array gives a number, no loop) the rows stay.
+            keeps = axis is not None and all(_integer(a) in (-1, *range(1, 33)) for a in axes)
+            return self.size(subject) if keeps and subject is not None else _EMPTY
+        if name in _ELEMENTWISE:
+            return self._elementwise([func.value, *args] if method else args)
+        if name in _SAME_ROWS and subject is not None:
+            return self.size(subject)
+        return _EMPTY
+
+
+def assert_no_python_loops(fn: Callable[..., Any], allowed_ranges: Collection[str] = (),
+                           allowed_loops: Mapping[str, str] | None = None) -> None:
     """Assert that ``fn`` (and the notebook functions it calls) contains no Python loop.
 
-    ``allowed_ranges``: names ``n`` whose ``for ... in range(n)`` loops are allowed (the
-    iterations of an iterative method), see :func:`find_python_loops`.
+    ``allowed_loops`` (what a loop goes over -> the parameter that counts it, e.g.
+    ``{"iterations": "iters", "clusters": "k"}``) or ``allowed_ranges`` (the parameters alone)
+    declare the loops that may stay, whatever their spelling: see :func:`find_python_loops`.
     """
-    loops = find_python_loops(fn, allowed_ranges=allowed_ranges)
-    if loops:
-        raise AssertionError(
-            f"{fn.__name__} must be fully vectorized, but it contains: {', '.join(loops)}. "
-            "Use array operations over all examples at once instead."
-        )
+    counts = _allowed_counts(allowed_ranges, allowed_loops)
+    found = find_python_loops(fn, allowed_ranges=allowed_ranges, allowed_loops=allowed_loops)
+    if not found:
+        return
+
+    def problem(loops: list[str]) -> str:
+        if not counts:
+            return (f"{fn.__name__} must be fully vectorized, but it contains: {', '.join(loops)}. "
+                    "Use array operations over all examples at once instead.")
+        allowed, either = _listed(list(counts.values())), _listed(list(counts.values()), "or")
+        param = next(reversed(counts))
+        return (f"{fn.__name__} must be fully vectorized apart from loops over {allowed}, but it contains: "
+                f"{', '.join(loops)}, which the grader cannot see go only over {either}. Use array "
+                f"operations over all examples at once for those; a loop over {either} may stay, written "
+                f"in any way: range({param}), range(len(a)), range(a.shape[0]), for row in a or "
+                f"enumerate(a), with a an array of {param} rows made in the function.")
+
+    raise AssertionError(_failure(found, problem))
 
 
 def find_calls(fn: Callable[..., Any], names: frozenset[str] | set[str]) -> list[str]:
@@ -368,8 +693,9 @@ def assert_no_calls(fn: Callable[..., Any], names: frozenset[str] | set[str], ad
     """Assert that ``fn`` (and the notebook functions it calls) uses none of the functions ``names``."""
     uses = find_calls(fn, names)
     if uses:
-        raise AssertionError(f"{fn.__name__} must not use {', '.join(sorted(names))}, but it does: "
-                             f"{', '.join(uses)}. {advice}")
+        banned = ", ".join(sorted(names))
+        raise AssertionError(_failure(uses, lambda found: (
+            f"{fn.__name__} must not use {banned}, but it does: {', '.join(found)}. {advice}")))
 
 
 # -- partial credit -----------------------------------------------------------------------------

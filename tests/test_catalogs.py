@@ -73,10 +73,16 @@ def blank_entry(spec: CatalogSpec) -> Entry:
 
 
 def _defined_functions(source: str) -> dict[str, str]:
-    """Function name -> its source, for the top-level functions of an answer cell."""
+    """Function name -> its source, for the top-level functions of an answer cell: a ``def``, or a
+    name bound to another function or a lambda (``sigmoid_forward = sigmoid``), as the grader reads them."""
     tree = ast.parse(source)
-    return {node.name: ast.get_source_segment(source, node)
-            for node in tree.body if isinstance(node, ast.FunctionDef)}
+    defined = {node.name: ast.get_source_segment(source, node)
+               for node in tree.body if isinstance(node, ast.FunctionDef)}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and [type(t) for t in node.targets] == [ast.Name]
+                and isinstance(node.value, (ast.Name, ast.Lambda))):
+            defined.setdefault(node.targets[0].id, ast.get_source_segment(source, node))
+    return defined
 
 
 def _cases(items: Callable[[CatalogSpec], Iterable], name: Callable = lambda x: x.name,

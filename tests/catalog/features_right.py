@@ -480,6 +480,19 @@ def kmeans(points, k, iters, rng=None):
                 c[j] = points[inside].sum(axis=0) / n
     return c
 ''',
+    # The loop over the clusters spelled by the centres' rows, not as range(k).
+    "loop_over_centres_shape": '''def kmeans(points, k, iters, rng=None):
+    rng = np.random.default_rng(rng)
+    centres = points[rng.choice(len(points), size=k, replace=False)].astype(np.float64)
+    for _ in range(iters):
+        dists = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        nearest = dists.argmin(axis=1)
+        for j in range(centres.shape[0]):
+            members = points[nearest == j]
+            if len(members):
+                centres[j] = members.mean(axis=0)
+    return centres
+''',
 }
 
 BOW_VARIANTS = {
@@ -569,6 +582,14 @@ def bag_of_words(patches, centres):
 }
 
 NORMALISE_VARIANTS = {
+    # The variances in a variable named vars (the built-in's name): a name, not dynamic binding.
+    "variances_named_vars": '''def normalise_features(train, *others):
+    means = train.mean(axis=0)
+    vars = train.var(axis=0)
+    stds = np.sqrt(vars)
+    stds[stds == 0] = 1
+    return [(F - means) / stds for F in (train, *others)]
+''',
     "where_std": '''def normalise_features(train, *others):
     mu, sd = train.mean(0), train.std(0)
     sd = np.where(sd == 0, 1, sd).astype(train.dtype)
