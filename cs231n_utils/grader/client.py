@@ -3,11 +3,14 @@
 :class:`SandboxClient` runs cells in the sandbox, fetches plain values from its namespace,
 and calls its functions through :class:`RemoteFunction` proxies, with a wall-time bound on
 every request. Arrays a call modifies in place are copied back into the caller's arrays, so
-a test that checks "inputs are not modified" sees what a local call would show.
+a test that checks "inputs are not modified" sees what a local call would show. A value the
+submission keeps (a namedtuple cache, say: :data:`~.protocol.KEPT_TYPES`) is seen here as plain
+data and is the submission's own object again when a test passes it to another call.
 """
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 import select
@@ -22,7 +25,16 @@ from typing import Any
 import numpy as np
 
 from . import sandbox
-from .protocol import MAX_WARNINGS, BridgeError, RemoteRef, decode, encode, read_message, write_message
+from .protocol import (
+    MAX_WARNINGS,
+    BridgeError,
+    RemoteRef,
+    decode,
+    encode,
+    kept_ref,
+    read_message,
+    write_message,
+)
 
 #: Warning classes a sandboxed call may report by name (any other arrives as a UserWarning).
 WARNING_TYPES: dict[str, type[Warning]] = {
@@ -95,6 +107,19 @@ def _copy_back(args: tuple, kwargs: dict, mutated: Any) -> None:
                 np.copyto(target, new, casting="unsafe")
 
 
+class _Handle:
+    """The grader's hold on a value the sandbox keeps: once no kept value here holds it, the key
+    is released (with the next message), and the sandbox lets its object go."""
+
+    __slots__ = ("key", "_released")
+
+    def __init__(self, key: int, released: collections.deque):
+        self.key, self._released = key, released
+
+    def __del__(self) -> None:
+        self._released.append(self.key)
+
+
 class _TimedReader:
     """A read(n) over a pipe that gives up at a deadline."""
 
@@ -156,6 +181,7 @@ class SandboxClient:
         self._ids = itertools.count(1)
         self._seed = itertools.count(1)
         self._calls: list[tuple[tuple, dict]] = []  # arguments of the calls in progress
+        self._released: collections.deque[int] = collections.deque()  # kept keys to release
         if mode == "auto":  # the strongest mode that works here (probed once per process)
             from .isolation import IsolationUnavailable, choose
 
@@ -197,12 +223,20 @@ class SandboxClient:
         buffers: list[bytes] = []
         if payload is not None:
             header = {**header, "value": encode(payload, buffers, self._ref_of)}
+        released = []
+        while self._released:  # popleft is atomic: a handle let go meanwhile waits for the next message
+            released.append(self._released.popleft())
+        if released:
+            header = {**header, "release": released}
         try:
             write_message(self.proc.stdin, header, buffers)
         except (BrokenPipeError, OSError):
             self._fail("died", "the submission's process is gone")
 
     def _ref_of(self, obj: Any) -> RemoteRef | None:
+        kept = kept_ref(obj)
+        if kept is not None:
+            return kept
         if isinstance(obj, RemoteFunction):
             return RemoteRef("fn", obj.__name__)
         if callable(obj):
@@ -222,6 +256,9 @@ class SandboxClient:
                 return target
         raise BridgeError(f"unknown reference {ref}")
 
+    def _adopt(self, key: int) -> _Handle:
+        return _Handle(key, self._released)
+
     def request(self, header: dict, payload: Any = None) -> tuple[dict, Any]:
         """Send a request and wait for its reply, serving callbacks meanwhile."""
         self.deadline = time.monotonic() + self.limits.cell_seconds
@@ -237,7 +274,7 @@ class SandboxClient:
             value = None
             if "value" in reply:
                 try:
-                    value = decode(reply["value"], buffers, self._resolve)
+                    value = decode(reply["value"], buffers, self._resolve, adopt=self._adopt)
                 except (BridgeError, ValueError, TypeError, IndexError, KeyError, RecursionError) as exc:
                     raise remote_error(
                         "TypeError", f"the submission returned an unreadable value: {exc}") from None
@@ -247,7 +284,7 @@ class SandboxClient:
         saved = self.deadline
         try:
             fn = self._callbacks[int(msg["id"])]
-            args, kwargs, sync = decode(msg["value"], buffers, self._resolve)
+            args, kwargs, sync = decode(msg["value"], buffers, self._resolve, adopt=self._adopt)
             if self._calls:  # the call's arrays as the student's code has left them so far
                 _copy_back(*self._calls[-1], sync)
             result = fn(*args, **dict(kwargs))

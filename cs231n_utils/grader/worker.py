@@ -3,18 +3,24 @@
 Started by :mod:`cs231n_utils.grader.sandbox` inside the sandbox as ``python -m cs231n_utils.grader.worker``.
 It talks to the grader over its original stdin/stdout using :mod:`cs231n_utils.grader.protocol`;
 the student's own prints are captured per request (and capped), never mixed into the channel.
-Nothing here decides a score: it only executes code and hands back plain data.
+Nothing here decides a score: it only executes code and hands back plain data. A value that is
+more than plain data (a namedtuple, a dataclass, an object of the submission's own class) is
+kept here, under a key, and described to the grader (:class:`~.protocol.Kept`); a reference to
+it in a later request is that very object again, until the grader releases it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
+import itertools
 import os
 import random
 import sys
 import traceback
+import types
 import warnings
 from typing import Any
 
@@ -24,6 +30,7 @@ from .protocol import (
     MAX_WARNINGS,
     OUTPUT_CAP,
     BridgeError,
+    Kept,
     RemoteRef,
     decode,
     encode,
@@ -70,6 +77,9 @@ class Worker:
         self.chan_in, self.chan_out = chan_in, chan_out
         #: (args, kwargs, digests, keys synced to the grader) of the calls in progress
         self.active: list[tuple[tuple, dict, dict, set]] = []
+        #: the values kept for the grader (key -> object), until it releases them
+        self.kept: dict[int, Any] = {}
+        self._keys = itertools.count(1)
         self.shell = InteractiveShell.instance(colors="nocolor")
         self.shell.user_ns["__name__"] = "__main__"
         self.shell._showtraceback = lambda etype, evalue, stb: None  # reported in the reply
@@ -84,11 +94,22 @@ class Worker:
             header = {**header, "value": encode(payload, buffers, self._ref_of)}
         write_message(self.chan_out, header, buffers)
 
-    def _ref_of(self, obj: Any) -> RemoteRef | None:
+    def _ref_of(self, obj: Any) -> RemoteRef | Kept | None:
+        if not callable(obj):
+            return self._keep(obj)
         for name, value in self.shell.user_ns.items():
-            if value is obj and callable(obj) and not name.startswith("_"):
+            if value is obj and not name.startswith("_"):
                 return RemoteRef("fn", name)
         return None
+
+    def _keep(self, obj: Any) -> Kept | None:
+        """Keep ``obj`` for the grader and describe it, if it is a value that stays here."""
+        record = _record(obj)
+        if record is None:
+            return None
+        key = next(self._keys)
+        self.kept[key] = obj
+        return Kept(key, *record)
 
     def _resolve(self, ref: RemoteRef) -> Any:
         if ref.kind == "fn":
@@ -98,6 +119,10 @@ class Worker:
             return fn
         if ref.kind == "cb":
             return lambda *args, **kwargs: self.callback(ref.key, args, kwargs)
+        if ref.kind == "obj":
+            if isinstance(ref.key, int) and ref.key in self.kept:
+                return self.kept[ref.key]
+            raise BridgeError(f"no value is kept under {ref.key!r}")
         raise BridgeError(f"unknown reference kind {ref.kind}")
 
     @contextlib.contextmanager
@@ -124,6 +149,11 @@ class Worker:
                 header, buffers = read_message(self.chan_in)
             except EOFError:
                 return None
+            released = header.get("release")
+            if isinstance(released, list):  # the grader holds these no more
+                for key in released:
+                    if isinstance(key, int):
+                        self.kept.pop(key, None)
             op = header.get("op")
             if until is not None and op == until:
                 return header, buffers
@@ -232,6 +262,40 @@ class Worker:
         if not header.get("ok"):
             raise RuntimeError(header.get("evalue", "the grader's function failed"))
         return decode(header["value"], rbuf, self._resolve)
+
+
+def _record(obj: Any) -> tuple[str, str, tuple, Any] | None:
+    """(kind, type name, namedtuple fields, view) of a value that is kept, not sent as plain data:
+    a subclass of tuple, list or dict (its items), a dataclass, a SimpleNamespace or an object of
+    a class the notebook defines (its attributes), any other object with a ``__dict__`` (nothing
+    shown: a library's object graph is not walked); None for what cannot cross at all (a module,
+    a class, a set). The view is None when reading it fails (the submission's code runs here)."""
+    kind, name, fields, view = "object", "object", (), None
+    try:
+        cls = type(obj)
+        name = str(cls.__qualname__)
+        if isinstance(obj, tuple):
+            kind, view = "tuple", tuple(obj)
+            declared = getattr(cls, "_fields", ())
+            if isinstance(declared, tuple) and all(isinstance(f, str) for f in declared):
+                fields = declared
+        elif isinstance(obj, list):
+            kind, view = "list", list(obj)
+        elif isinstance(obj, dict):
+            kind, view = "dict", list(obj.items())
+        elif isinstance(obj, (type, types.ModuleType)):
+            return None
+        elif dataclasses.is_dataclass(obj):
+            view = {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+        else:
+            attributes = getattr(obj, "__dict__", None)
+            if not isinstance(attributes, dict):
+                return None
+            if isinstance(obj, types.SimpleNamespace) or cls.__module__ == "__main__":
+                view = {k: v for k, v in attributes.items() if isinstance(k, str)}
+    except Exception:  # noqa: BLE001 (the submission's __iter__ or properties may raise anything)
+        view = None
+    return kind, name, fields, view
 
 
 def _errstate(requested: Any) -> dict[str, str]:

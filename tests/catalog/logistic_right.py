@@ -50,6 +50,9 @@ SIGMOID_STYLES = {
                              "    s = np.asarray(s)\n    return np.minimum(0, s) - np.log1p(np.exp(-np.abs(s)))\n"),
     "sigmoid_scipy_special_namespace": _sig("    import scipy.special\n\n    return scipy.special.expit(np.asarray(s))\n",
                                             "    s = np.asarray(s)\n    return -np.log1p(np.exp(-np.abs(s))) + np.minimum(s, 0)\n"),
+    # A variable named ex (the name of IPython's exec method): a name, not dynamic binding.
+    "sigmoid_variable_named_ex": _sig("    z = np.asarray(s)\n    ex = np.exp(-np.abs(z))  # e^-|s| <= 1\n"
+                                      "    return np.where(z >= 0, 1 / (1 + ex), ex / (1 + ex))\n", None),
     "sigmoid_piecewise_where_log": _sig("    s = np.asarray(s)\n    neg = np.exp(np.minimum(s, 0))\n    pos = np.exp(-np.maximum(s, 0))\n"
                                         "    return neg / (neg + pos)\n",
                                         "    s = np.asarray(s)\n    t = np.exp(-np.abs(s))\n    return np.where(s < 0, s, 0) - np.log1p(t)\n"),
@@ -147,6 +150,11 @@ GATE_STYLES = {
                                    "    x = np.asarray(x, dtype=float)\n    return dout * np.exp(-np.logaddexp(0, x) - np.logaddexp(0, -x))"),
     "gates_multiply_np": _gate("return dout * y, dout * x", "return np.multiply(dout, y), np.multiply(dout, x)"),
     "gates_add_np_add": _gate("    return x + y\n", "    return np.add(x, y)\n"),
+    # Part A's sigmoid reused as the gate's forward pass: the alias has sigmoid's source.
+    "gates_sigmoid_forward_alias": _gate(
+        'def sigmoid_forward(x):\n    """q = sigmoid(x) (elementwise, no overflow)."""\n    x = np.asarray(x)\n'
+        "    z = np.exp(-np.abs(x))  # never overflows\n    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))\n",
+        "sigmoid_forward = sigmoid  # q = sigmoid(x): the gate is Part A's sigmoid\n"),
     "gates_max_float_mask": _gate("    x_wins = np.asarray(x >= y)\n    return dout * x_wins, dout * ~x_wins",
                                   "    m = (np.asarray(x) >= np.asarray(y)).astype(float)\n    return dout * m, dout * (1.0 - m)"),
 }
@@ -154,6 +162,12 @@ GATE_STYLES = {
 STAGED_STYLES = {
     "staged_tuple_cache": swap("staged_bce", 'cache = {"w": w, "X": X, "y": y, "reg": reg, "s": s}', "cache = (w, X, y, reg, s)").replace(
         'w, X, y, reg, s = cache["w"], cache["X"], cache["y"], cache["reg"], cache["s"]', "w, X, y, reg, s = cache"),
+    # The task allows "a tuple or a dict": a namedtuple is a tuple, read by attribute. It stays the
+    # student's object between bce_forward and bce_backward (the sandbox keeps it for the grader).
+    "staged_namedtuple_cache": 'from collections import namedtuple\n\nBCECache = namedtuple("BCECache", "w X y reg s")\n\n\n' + swap(
+        "staged_bce", 'cache = {"w": w, "X": X, "y": y, "reg": reg, "s": s}', "cache = BCECache(w, X, y, reg, s)").replace(
+        'w, X, y, reg, s = cache["w"], cache["X"], cache["y"], cache["reg"], cache["s"]',
+        "w, X, y, reg, s = cache.w, cache.X, cache.y, cache.reg, cache.s"),
     "staged_cache_probabilities": swap("staged_bce", 'cache = {"w": w, "X": X, "y": y, "reg": reg, "s": s}',
                                        'cache = {"w": w, "X": X, "y": y, "reg": reg, "s": s, "p": np.exp(a)}').replace(
         "    sig_s = np.exp(-np.logaddexp(0, -s))  # sigmoid(s), stable\n", '    sig_s = cache["p"]\n'),
