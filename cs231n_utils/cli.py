@@ -121,7 +121,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from . import config
     from .grader import isolation
     from .grader.batch import WORK_DIR, grade_class, plan_jobs
-    from .grader.report import format_report, isolation_summary
+    from .grader.report import format_report
     from .grader.sandbox import Limits
 
     root = _course_root(args.course)
@@ -166,7 +166,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except isolation.IsolationUnavailable as exc:
         raise SystemExit(f"error: {exc}") from None
     print(format_report(rows, args.assignment))
-    print("\n".join(isolation_summary(rows)))
     elapsed = time.perf_counter() - start
     print(f"graded {len(rows)} submissions in {elapsed:.1f} s "
           f"({60 * len(rows) / max(elapsed, 1e-9):.1f} per minute) on {args.backend}; "

@@ -331,3 +331,31 @@ def test_the_submissions_own_modules_never_run_before_it_is_confined(tmp_path, m
     finally:
         c.close()
     assert not canary.exists(), canary.read_text()
+
+
+def test_landlock_mode_cannot_touch_what_it_shares_a_uid_with(tmp_path):
+    """Landlock governs opening files, TCP and (ABI 6) signals; the seccomp filter covers the rest a
+    process of the grader's uid could reach: modes, owners and times of files by path, another
+    process' limits, datagrams to UNIX sockets such as /dev/log, System V IPC that outlives it."""
+    import os
+
+    require("landlock")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x")
+    outside.chmod(0o600)
+    c = _client(tmp_path, "landlock")
+    try:
+        # Modes, owners and times by path are a no-op (libraries set them on files they write).
+        touch = f"import os\nos.chmod({str(outside)!r}, 0o644)\nos.utime({str(outside)!r}, (0, 0))"
+        assert run(c, touch)["ok"]
+        for code in (f"import resource\nresource.prlimit({os.getpid()}, resource.RLIMIT_CORE, (0, 0))",
+                     "import socket\nsocket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                     "import ctypes\nassert ctypes.CDLL(None).shmget(0, 4096, 0o1600) >= 0, 'denied'",
+                     "import os\nos.kill(-1, 0)"):
+            reply = run(c, code)
+            assert not reply["ok"], (code, reply)
+        assert run(c, "import resource\nresource.setrlimit(resource.RLIMIT_CORE, (0, 0))")["ok"]
+        assert run(c, "import socket\na, b = socket.socketpair()\na.send(b'x')\nprint(b.recv(1))")["ok"]
+    finally:
+        c.close()
+    assert oct(outside.stat().st_mode & 0o777) == "0o600" and outside.stat().st_mtime > 0

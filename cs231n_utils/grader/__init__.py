@@ -18,7 +18,7 @@ the stages, in the order a class goes through them, each in its own module::
         │                   submission (edits, deletions, duplicates become records.Flag)
         │         static    sources of the answer cells' functions, for loop and source checks
         │         execute   answer cells ──> client.SandboxClient ══ protocol ══> worker
-        │                       (sandbox: bubblewrap, limits)   python -m cs231n_utils.grader.worker
+        │                       (sandbox: bwrap, landlock, limits) the worker (sandbox.WORKER)
         │                   test cells here, in the clean process: the student's functions
         │                   are proxies that return plain arrays; scored by nbgrader's rule
         │         => executed notebook + records.JobResult (JSON), both written atomically

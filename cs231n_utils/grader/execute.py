@@ -123,7 +123,8 @@ class NotebookRunner:
                requested: str, expected: str) -> None:
         """Start the sandbox in the batch's mode (``expected``), or under ``auto`` in the strongest
         weaker one that starts here; a job graded with less isolation than expected is flagged."""
-        if not expected and requested == "auto":
+        probed_here = not expected and requested == "auto"
+        if probed_here:  # a cluster's job: the batch could not probe where it runs
             try:
                 expected = isolation.choose("auto", limits, readonly).mode
             except isolation.IsolationUnavailable as exc:
@@ -139,8 +140,12 @@ class NotebookRunner:
             self.isolation = mode
             if mode != expected:
                 self.flags.append(Flag(FlagKind.ISOLATION, (
-                    f"graded under {mode} isolation, weaker than the {expected} the batch asked for "
+                    f"graded under {mode} isolation, weaker than the {expected} the batch found "
                     f"({'; '.join(problems)})")))
+            elif mode == "limits" and probed_here:
+                self.flags.append(Flag(FlagKind.ISOLATION, (
+                    "graded with limits only (no isolation could start where this job ran): the "
+                    "submission could read and write the grader's files and use the network")))
             return
         self.failure = f"the sandbox could not start: {'; '.join(problems)}"
 

@@ -16,7 +16,8 @@ Three modes, strongest first:
 ``limits``
     resource limits and a scratch working directory only: the code can read and write whatever
     the grader's user can and use the network. The last resort (macOS), labelled as such, never
-    chosen while a stronger mode works, and refused for a grader running as root.
+    chosen while a stronger mode works, and refused for a root grader whose Python no other uid
+    can run (the code would run as root).
 
 :func:`choose` probes the modes an instructor allows (``auto``: all of them, strongest first)
 by starting a tiny sandboxed program in each, which must come up, import the kit, write its
@@ -97,7 +98,7 @@ class Probed:
     problems: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
-        """``mode (uid N)``, then why each stronger mode was passed over."""
+        """``mode (submission uid N)``, then why each stronger mode was passed over."""
         text = f"{self.mode} (submission uid {self.uid})"
         skipped = [f"{m} unavailable: {why}" for m, why in self.problems.items()]
         return text + ("; " + "; ".join(skipped) if skipped else "")

@@ -29,7 +29,7 @@ class FlagKind(str, Enum):
     MISSING_CELL = "missing_cell"  #: an answer cell was deleted
     STOPPED = "stopped"  #: the submission's process died, timed out or hit a limit
     SETUP_FAILED = "setup_failed"  #: a setup or data cell of the notebook failed in the sandbox
-    ISOLATION = "isolation"  #: graded with less isolation than the batch asked for
+    ISOLATION = "isolation"  #: graded with less isolation than the batch found, or limits only on a cluster
     GRADER_FAILED = "grader_failed"  #: the grader itself could not grade the notebook
 
     @property

@@ -20,10 +20,11 @@ In every mode, when the grader runs as root the code runs as an unprivileged uid
 grader's Python (an interpreter under /root), ``landlock`` keeps uid 0 without any capability
 (:mod:`.capabilities`) and ``limits`` refuses to run. :mod:`.isolation` finds which mode works.
 
-Run as ``python -m cs231n_utils.grader.sandbox [--drop UID GID | --drop-caps] [--landlock JSON]
-[--seccomp] --limits JSON -- CMD ...`` (the sandbox starts it with :func:`safe_python`) it is the
-small launcher that applies limits, drops privileges and confines itself inside the sandbox, then
-execs CMD.
+Started by :func:`start` through :func:`safe_python` (never ``python -m``, which would put the
+submission's folder on ``sys.path`` before confinement) with ``[--drop UID GID | --drop-caps]
+[--landlock JSON] [--seccomp] --limits JSON -- CMD ...``, :func:`_launcher_main` is the small
+launcher that applies limits, drops privileges and confines itself inside the sandbox, then execs
+CMD.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ accounting database needed: ``sacct`` is often unavailable) and the result files
 a progress bar counts the results as they land.
 
 Requirements on a cluster: the course folder on a filesystem every node mounts at the same path,
-the same Python environment (with the kit) on the nodes, and bubblewrap there (or the grading
-runs without the sandbox's isolation, which the report says). See the README's Slurm section.
+the same Python environment (with the kit) on the nodes. Each task probes the isolation where it
+runs (bubblewrap where the nodes allow user namespaces, else Landlock and seccomp; limits only,
+flagged for review, where neither starts) and its result says which ran. See the README's Slurm section.
 """
 
 from __future__ import annotations

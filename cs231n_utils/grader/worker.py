@@ -1,6 +1,7 @@
 """The sandboxed side of trusted grading: runs a submission's cells and serves calls.
 
-Started by :mod:`cs231n_utils.grader.sandbox` inside the sandbox as ``python -m cs231n_utils.grader.worker``.
+Started by :mod:`cs231n_utils.grader.sandbox` inside the sandbox (``sandbox.WORKER``: ``-s -P``, the
+submission's folder added to ``sys.path`` last, once the worker is ready).
 It talks to the grader over its original stdin/stdout using :mod:`cs231n_utils.grader.protocol`;
 the student's own prints are captured per request (and capped), never mixed into the channel.
 Nothing here decides a score: it only executes code and hands back plain data. A value that is
@@ -329,11 +330,12 @@ def main() -> None:
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     sys.stdin = open(os.devnull)  # noqa: SIM115
-    # The submission's own modules import as in a notebook, but after everything the worker
-    # imported itself and never in their place (the folder comes last; it starts off sys.path).
-    sys.path.append(os.getcwd())
     worker = Worker(chan_in, chan_out)
     write_message(chan_out, {"op": "ready", "pid": os.getpid()})
+    # The submission's own modules import as in a notebook, but only once the worker is ready (so
+    # nothing of the submission runs before: a failed start is never its doing) and never in place
+    # of what the worker imports (the folder comes last; it starts off sys.path).
+    sys.path.append(os.getcwd())
     worker.serve()
 
 
