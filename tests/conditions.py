@@ -47,6 +47,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cs231n_utils.grader.sandbox import give_to
+
 REPO = Path(__file__).resolve().parents[1]
 #: The uid (and gid) an ordinary grader runs as: Debian's ``nobody``, which every system has.
 ORDINARY_UID = 65534
@@ -114,12 +116,8 @@ class Launch:
         return path
 
 
-def give(path: Path, uid: int) -> None:
-    """``chown -R uid:uid path``, never following a symbolic link."""
-    os.lchown(path, uid, uid)
-    for root, dirs, files in os.walk(path):
-        for name in dirs + files:
-            os.lchown(os.path.join(root, name), uid, uid)
+#: ``chown -R uid:uid path``, never following a symbolic link (the sandbox's own).
+give = give_to
 
 
 def _kit_command(python: str | None = None) -> list[str]:

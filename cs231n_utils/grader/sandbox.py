@@ -303,7 +303,7 @@ def start(cmd: list[str], workdir: Path, limits: Limits | None = None, slot: int
         if _others_can_run_python():
             uid = BASE_UID + slot
             _reachable_by(workdir)
-            _give_to(workdir, uid)
+            give_to(workdir, uid)
             launcher += ["--drop", str(uid), str(uid)]
         elif mode == "landlock":
             launcher += ["--drop-caps"]
@@ -360,7 +360,7 @@ def _start_bwrap(cmd: list[str], workdir: Path, launcher: list[str], slot: int,
     args += ["--setenv", "PYTHONPATH", _import_root()]
     if os.geteuid() == 0:
         uid = BASE_UID + slot
-        _give_to(workdir, uid)
+        give_to(workdir, uid)
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         launcher = [*launcher, "--drop", str(uid), str(uid)]
     else:
@@ -406,9 +406,10 @@ def _others_can_run_python() -> bool:
     return True
 
 
-def _give_to(workdir: Path, uid: int) -> None:
-    """Make ``workdir`` and everything in it owned by ``uid`` (the submission's own user)."""
-    os.chown(workdir, uid, uid)
+def give_to(workdir: Path, uid: int) -> None:
+    """Make ``workdir`` and everything in it owned by ``uid`` (the submission's own user), never
+    following a symbolic link."""
+    os.lchown(workdir, uid, uid)
     for root, dirs, files in os.walk(workdir):
         for name in dirs + files:
             os.lchown(os.path.join(root, name), uid, uid)
