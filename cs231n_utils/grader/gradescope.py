@@ -308,7 +308,7 @@ def grade(root: Path) -> dict[str, Any]:
         modes += [graded.isolation] if graded.isolation and graded.isolation not in modes else []
         print(f"{name}: {graded.score:g} / {graded.max_score:g}, flags: {[f.text for f in graded.flags]}")
     return results_json(cfg, sources, tests, flags, values, time.perf_counter() - start, note,
-                        isolation=", ".join(modes) or "none (no notebook was run)")
+                        isolation=", ".join(modes) or probed.mode)  # no notebook ran: the probe's
 
 
 def _write_atomic(path: Path, data: dict[str, Any]) -> None:
