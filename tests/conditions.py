@@ -310,13 +310,17 @@ def _ordinary(scratch: Scratch, name: str) -> tuple[Launch, str]:
     return launch, str(python)
 
 
+def _as_ordinary_user(*extra: str) -> list[str]:
+    """setpriv's command line that runs what follows as :data:`ORDINARY_UID`, with ``extra`` options."""
+    return [shutil.which("setpriv") or "setpriv", "--reuid", str(ORDINARY_UID), "--regid", str(ORDINARY_UID),
+            "--clear-groups", *extra]
+
+
 def ordinary_user(scratch: Scratch) -> Launch:
     launch, python = _ordinary(scratch, "ordinary_user")
     if launch.skip:
         return launch
-    setpriv = shutil.which("setpriv") or "setpriv"
-    launch.prefix = [setpriv, "--reuid", str(ORDINARY_UID), "--regid", str(ORDINARY_UID), "--clear-groups",
-                     *_kit_command(python)]
+    launch.prefix = [*_as_ordinary_user(), *_kit_command(python)]
     if scratch.userns_works(ORDINARY_UID):
         launch.expected = "bwrap"
         launch.why = (f"uid {ORDINARY_UID} may create user namespaces here, so bubblewrap runs "
@@ -331,9 +335,7 @@ def kubernetes_pod(scratch: Scratch) -> Launch:
     launch, python = _ordinary(scratch, "kubernetes_pod")
     if launch.skip:
         return launch
-    setpriv = shutil.which("setpriv") or "setpriv"
-    launch.prefix = [setpriv, "--reuid", str(ORDINARY_UID), "--regid", str(ORDINARY_UID), "--clear-groups",
-                     "--inh-caps", "-all", "--bounding-set", "-all", "--no-new-privs",
+    launch.prefix = [*_as_ordinary_user("--inh-caps", "-all", "--bounding-set", "-all", "--no-new-privs"),
                      *_deny_launcher(python), *_kit_command(python)]
     launch.why = ("runAsUser, drop ALL, allowPrivilegeEscalation false and RuntimeDefault seccomp: no "
                   "namespace can be made")

@@ -30,7 +30,6 @@ its verdict (in landlock no process can be started at all; in bwrap the fork bom
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -40,13 +39,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from . import conditions
 from .conftest import GRADING_WORKERS
 from .corpus import svm_adversarial as corpus
-from .test_svm_adversarial import HANG_LIMITS, HANGS, LIMITS, _Listener, _make_course
+from .test_svm_adversarial import (
+    HANG_LIMITS,
+    HANGS,
+    LIMITS,
+    _digest,
+    _Listener,
+    build_corpus,
+    canaries_found,
+    target_digests,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 ENABLED = os.environ.get("CS231N_ISOLATION_MATRIX") == "1"
@@ -92,10 +99,6 @@ def _grade(launch: conditions.Launch, course: Path, *args: str) -> Run:
     proc = launch.run(["grade", "svm", "--course", str(course), "--dataset", "digits", "--no-progress",
                        *args], DATASET_ENV)
     return Run(course, proc, time.perf_counter() - start)
-
-
-def _digest(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 # -- fixtures --------------------------------------------------------------------------------------
@@ -199,15 +202,11 @@ SITE_DROPS = ("zz_pwned.pth", "sitecustomize.py", "usercustomize.py")
 
 def grade_corpus(launch: conditions.Launch, folder: Path) -> dict:
     """tests/test_svm_adversarial.py's grade_everything, through the command line under ``launch``."""
-    root = _make_course(folder / "course")
     listener = _Listener()
     try:
-        ctx = corpus.Context(root, nbformat.read(root / "solutions/svm/svm.ipynb", as_version=4),
-                             nbformat.read(root / "assignments/svm/svm.ipynb", as_version=4), listener.port)
-        for entry in corpus.CORPUS:
-            entry.build(ctx)
-        watched = {p for e in corpus.CORPUS for p in e.targets}
-        before = {p: _digest(Path(ctx.fill(p))) for p in watched}
+        ctx = build_corpus(folder, listener.port)
+        root = ctx.root
+        before = target_digests(ctx)
         site = _site_packages(launch)
         drops_before = sorted(name for name in SITE_DROPS if (site / name).exists())
         launch.own(root)
@@ -218,9 +217,8 @@ def grade_corpus(launch: conditions.Launch, folder: Path) -> dict:
         everything = _grade(launch, root, *common, "--cell-seconds", f"{LIMITS.cell_seconds:g}",
                             "--workers", str(GRADING_WORKERS))
         seconds = time.perf_counter() - start
-        canaries = {p: corpus.CANARY.encode() in Path(ctx.fill(p)).read_bytes()
-                    for e in corpus.CORPUS for p in e.canary_in if Path(ctx.fill(p)).is_file()}
-        after = {p: _digest(Path(ctx.fill(p))) for p in watched}
+        canaries = canaries_found(ctx)
+        after = target_digests(ctx)
         return {"hangs": hangs, "everything": everything, "rows": everything.rows(), "before": before,
                 "after": after, "canaries": canaries, "connections": listener.accepted, "site": str(site),
                 "drops_before": drops_before,

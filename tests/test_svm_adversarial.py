@@ -122,16 +122,34 @@ def _outcomes(rows: list[StudentReport]) -> dict[str, dict]:
             for r in rows}
 
 
-def grade_everything(base: Path) -> dict:
-    """Build, grade, regrade and autograde; returns plain data (shared between xdist workers)."""
+def build_corpus(base: Path, port: int) -> corpus.Context:
+    """The corpus course in ``base/course`` with every entry's submission; ``port`` is the listener
+    the network attacks aim at. Also what tests/test_isolation_conditions.py grades."""
     root = _make_course(base / "course")
-    listener = _Listener()
     ctx = corpus.Context(root, nbformat.read(root / "solutions/svm/svm.ipynb", as_version=4),
-                         nbformat.read(root / "assignments/svm/svm.ipynb", as_version=4), listener.port)
+                         nbformat.read(root / "assignments/svm/svm.ipynb", as_version=4), port)
     for entry in corpus.CORPUS:
         entry.build(ctx)
-    watched = {p for e in corpus.CORPUS for p in e.targets}
-    before = {p: _digest(Path(ctx.fill(p))) for p in watched}
+    return ctx
+
+
+def target_digests(ctx: corpus.Context) -> dict[str, str | None]:
+    """sha256 of every file a write attack aims at (None: absent), by its path template."""
+    return {p: _digest(Path(ctx.fill(p))) for e in corpus.CORPUS for p in e.targets}
+
+
+def canaries_found(ctx: corpus.Context) -> dict[str, bool]:
+    """For every file the grader changes that an attack aims at: whether the CANARY got in."""
+    return {p: corpus.CANARY.encode() in Path(ctx.fill(p)).read_bytes()
+            for e in corpus.CORPUS for p in e.canary_in if Path(ctx.fill(p)).is_file()}
+
+
+def grade_everything(base: Path) -> dict:
+    """Build, grade, regrade and autograde; returns plain data (shared between xdist workers)."""
+    listener = _Listener()
+    ctx = build_corpus(base, listener.port)
+    root = ctx.root
+    before = target_digests(ctx)
 
     # Plain nbgrader on copies of the honest submissions, in a course of their own (meanwhile, when
     # there is a core to spare; no attack can change those files: the digests below say so).
@@ -152,8 +170,7 @@ def grade_everything(base: Path) -> dict:
 
     (rows, batch_seconds), (plain_cells, plain_seconds) = grade_alongside(grade, autograde_plain)
     work = root / batch.WORK_DIR / corpus.ASSIGNMENT
-    canaries = {p: corpus.CANARY.encode() in Path(ctx.fill(p)).read_bytes()
-                for e in corpus.CORPUS for p in e.canary_in if Path(ctx.fill(p)).is_file()}
+    canaries = canaries_found(ctx)
     executed_sizes = {p.parts[-3]: p.stat().st_size for p in (work / "executed").glob("*/svm/svm.ipynb")}
     gradebook = {g.student: {"score": g.auto_score, "cells": {k: s for k, (s, _) in g.cells.items()}}
                  for g in course.grade_table(root, corpus.ASSIGNMENT)}
@@ -164,7 +181,7 @@ def grade_everything(base: Path) -> dict:
     again = batch.grade_class(root, corpus.ASSIGNMENT, workers=GRADING_WORKERS, limits=LIMITS, progress=False,
                               students=[*REGRADED, PINNED], fresh=True, record=False)
     regrade_seconds = time.perf_counter() - start
-    after = {p: _digest(Path(ctx.fill(p))) for p in watched}
+    after = target_digests(ctx)
     return {"rows": _outcomes(rows), "again": _outcomes(again), "before": before, "after": after,
             "canaries": canaries, "connections": listener.accepted, "executed_sizes": executed_sizes,
             "gradebook": gradebook, "report": {r["student"]: r["score"] for r in report},

@@ -57,6 +57,8 @@ def drop_all() -> None:
     check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
     data = (_Data * 2)()
     check(libc.capset(ctypes.byref(_Header(_CAP_VERSION_3, 0)), data), "capset")
+    if effective():
+        raise OSError(0, f"capabilities are still effective after dropping them: {effective():#x}")
 
 
 def effective() -> int:

@@ -121,7 +121,8 @@ def advice(mode: str, problem: str) -> str:
     if mode == "landlock":
         if "landlock" in p and ("not available" in p or "abi" in p):
             return ("Landlock needs Linux 5.13 or later with Landlock enabled at boot ('landlock' in "
-                    "the lsm= list, CONFIG_SECURITY_LANDLOCK)")
+                    "the lsm= list, CONFIG_SECURITY_LANDLOCK) and, in a container, a seccomp profile "
+                    "that allows the landlock_* system calls")
         if "seccomp" in p:
             return ("install the kit's grader extra (pip install 'linear-classifiers-kit[grader]') "
                     "and libseccomp2")
@@ -135,6 +136,13 @@ def probe(mode: str, limits: Limits | None = None, readonly: list[Path] | None =
     """Start a tiny program in ``mode``'s sandbox: ``(uid it ran as, "")`` or ``(-1, why not)``."""
     limits = Limits(memory_mb=max(1024, min(limits.memory_mb if limits else 2048, 4096)),
                     cell_seconds=PROBE_SECONDS)
+    if mode == "landlock":  # say what is missing, rather than how the sandboxed program died
+        from . import landlock, syscall_filter
+
+        if landlock.abi_version() < 1:
+            return -1, "Landlock is not available in this kernel (or this container's seccomp profile)"
+        if syscall_filter.available():
+            return -1, f"seccomp: {syscall_filter.available()}"
     with tempfile.TemporaryDirectory(prefix="kit-probe-") as tmp:
         outside = Path(tmp) / "outside.txt"
         outside.write_text("canary")

@@ -469,13 +469,8 @@ def _launcher_main(argv: list[str]) -> None:
 
         drop_all()
     if "--seccomp" in opts:
-        import ctypes
-
         from . import syscall_filter
 
-        syscall_filter.binding()  # imported (it may run ldconfig) before new processes are denied
-        if ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-            raise SystemExit("the sandbox could not set no_new_privs")
         syscall_filter.load()
     if "--landlock" in opts:
         from .landlock import Ruleset

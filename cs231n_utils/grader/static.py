@@ -121,6 +121,24 @@ def _import_bindings(node: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, s
             yield (alias.asname or alias.name), f"{'.' * node.level}{node.module or ''}.{alias.name}"
 
 
+def _own_bindings(nodes: Iterable[ast.AST]) -> Iterator[tuple[str, str | None]]:
+    """(name, the module it was imported from or None) for each name ``nodes`` bind in their own
+    scope: assignments and deletions, defs and classes, imports, ``except ... as``, match captures."""
+    for sub in _own_nodes(nodes):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            yield sub.id, None
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield sub.name, None
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            yield from _import_bindings(sub)
+        elif isinstance(sub, ast.ExceptHandler) and sub.name:
+            yield sub.name, None
+        elif isinstance(sub, (ast.MatchAs, ast.MatchStar)) and sub.name:
+            yield sub.name, None
+        elif isinstance(sub, ast.MatchMapping) and sub.rest:
+            yield sub.rest, None
+
+
 @dataclass
 class _Scope:
     """A function, lambda, class or comprehension scope (the module's is ``parent is None``)."""
@@ -141,22 +159,12 @@ class _Scope:
             return scope
         nonlocal_: set[str] = set()
         body = [node.body] if isinstance(node, ast.Lambda) else node.body
+        for name, origin in _own_bindings(body):
+            scope.bound.add(name)
+            if origin is not None:
+                scope.imports.setdefault(name, set()).add(origin)
         for sub in _own_nodes(body):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-                scope.bound.add(sub.id)
-            elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                scope.bound.add(sub.name)
-            elif isinstance(sub, (ast.Import, ast.ImportFrom)):
-                for name, origin in _import_bindings(sub):
-                    scope.bound.add(name)
-                    scope.imports.setdefault(name, set()).add(origin)
-            elif isinstance(sub, ast.ExceptHandler) and sub.name:
-                scope.bound.add(sub.name)
-            elif isinstance(sub, (ast.MatchAs, ast.MatchStar)) and sub.name:
-                scope.bound.add(sub.name)
-            elif isinstance(sub, ast.MatchMapping) and sub.rest:
-                scope.bound.add(sub.rest)
-            elif isinstance(sub, ast.Global):
+            if isinstance(sub, ast.Global):
                 scope.declared_global.update(sub.names)
             elif isinstance(sub, ast.Nonlocal):
                 nonlocal_.update(sub.names)
@@ -551,17 +559,12 @@ def _notebook_names(cells: list[_Cell], others: list[ast.Module]) -> _NotebookNa
     names = _NotebookNames()
     modules = [*others, *(c.tree for c in cells), *(m for c in cells for ms in c.embedded for m in ms)]
     for tree in modules:  # module-level bindings, of every cell
-        for sub in _own_nodes(tree.body):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-                names.bound.add(sub.id)
-            elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.bound.add(sub.name)
-            elif isinstance(sub, (ast.Import, ast.ImportFrom)):
-                for name, origin in _import_bindings(sub):
-                    names.bound.add(name)
-                    names.imports.setdefault(name, set()).add(origin)
-                    if origin.endswith(".get_ipython"):
-                        names.shells.add(name)
+        for name, origin in _own_bindings(tree.body):
+            names.bound.add(name)
+            if origin is not None:
+                names.imports.setdefault(name, set()).add(origin)
+                if origin.endswith(".get_ipython"):
+                    names.shells.add(name)
     for cell in cells:
         for j, stmt in enumerate(cell.tree.body):
             for name in _statement_bindings(stmt):

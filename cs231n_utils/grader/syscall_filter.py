@@ -34,6 +34,7 @@ import socket
 from types import ModuleType
 
 CLONE_THREAD = 0x00010000
+_PR_SET_NO_NEW_PRIVS = 38
 
 #: System calls denied outright, with the errno they fail with.
 DENIED = {
@@ -104,10 +105,14 @@ def available() -> str:
 def load() -> list[str]:
     """Build the filter and load it into this process (inherited by everything it execs).
 
-    Needs ``no_new_privs`` (set by :meth:`.landlock.Ruleset.restrict_self`, or here) or
-    CAP_SYS_ADMIN. Returns the names of the denied calls this architecture has.
+    Sets ``no_new_privs`` first (loading a filter without CAP_SYS_ADMIN needs it; nothing executed
+    afterwards can gain privileges). Returns the names of the denied calls this architecture has.
     """
-    sc = binding()
+    sc = binding()  # imported (it may run ldconfig) before new processes are denied
+    import ctypes
+
+    if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
     filt = sc.SyscallFilter(sc.ALLOW)
     denied = []
     for name, err in DENIED.items():
