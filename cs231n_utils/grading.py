@@ -704,6 +704,18 @@ def assert_no_calls(fn: Callable[..., Any], names: frozenset[str] | set[str], ad
 HARMLESS_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
 
 
+def _judged_by_values(caught: warnings.WarningMessage) -> bool:
+    """Whether a warning is left to the values a requirement checks rather than failing it by itself.
+
+    NumPy's "divide by zero" (``log(0)``, ``x / 0``) leaves ``±inf`` where it happened: in a value
+    the requirement checks, the comparison fails anyway; in one the function discards (the log of
+    a class's probability that never enters the loss) the result is right and nothing is wrong.
+    Overflow and 0/0 ("invalid value") still fail a requirement that otherwise passes: the tasks
+    ask for computations that never overflow.
+    """
+    return issubclass(caught.category, RuntimeWarning) and "divide by zero" in str(caught.message)
+
+
 @dataclass
 class Requirement:
     """One named requirement of a test cell and how it went."""
@@ -779,7 +791,7 @@ class Rubric:
         notes = []
         for w in caught:
             text = f"{w.category.__name__}: {w.message}"
-            if issubclass(w.category, HARMLESS_WARNINGS):
+            if issubclass(w.category, HARMLESS_WARNINGS) or _judged_by_values(w):
                 notes.append(text)
             elif req.passed:
                 req.passed = False
