@@ -169,10 +169,33 @@ def cmd_grade(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
     print(f"graded {len(rows)} submissions in {elapsed:.1f} s "
           f"({60 * len(rows) / max(elapsed, 1e-9):.1f} per minute) on {args.backend}; "
-          f"report in {root / WORK_DIR / args.assignment / 'report.md'}")
+          f"class report in {root / WORK_DIR / args.assignment / 'report.html'}")
     flagged = [r.student for r in rows if r.needs_review]
     if flagged:
         print(f"needs a human look: {', '.join(flagged)}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .grader.batch import WORK_DIR
+    from .grader.report import format_report, read_rows, write_class_report, write_overview
+
+    root = _course_root(args.course)
+    grading = root / WORK_DIR
+    if args.assignment:
+        folder = grading / args.assignment
+        try:
+            rows = read_rows(folder)
+        except (FileNotFoundError, ValueError) as exc:
+            raise SystemExit(f"error: {exc}") from None
+        (folder / "report.md").write_text(format_report(rows, args.assignment))
+        written = write_class_report(folder, rows, args.assignment)
+        print(f"class report of {args.assignment}: {written.html} ({len(rows)} students, "
+              f"{written.needs_review} to review); data: {', '.join(p.name for p in written.tables)}")
+    if not grading.is_dir():
+        raise SystemExit(f"error: nothing graded yet in {root} (no {WORK_DIR}/): run cs231n-kit grade first")
+    page = write_overview(grading)
+    print(f"course overview: {page} (and {page.with_name('overview.csv')})")
     return 0
 
 
@@ -383,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image", help="kubernetes: the grading image (deploy/kubernetes/Dockerfile)")
     p.add_argument("--claim", help="kubernetes: the PersistentVolumeClaim holding the course folder")
     p.add_argument("--namespace", help="kubernetes: the namespace (default: kubectl's)")
+    p = add("report", cmd_report, "write the class report of a graded assignment (report.html: score "
+                                  "distributions, requirements most failed, review queue) and the course "
+                                  "overview; without an assignment, the overview only")
+    p.add_argument("assignment", nargs="?", help="a graded assignment (default: only the course overview)")
     grade_one_help = ("grade one submitted notebook: a JSON job spec in, a JSON result out "
                       "(what every backend runs)")
     p = sub.add_parser("grade-one", help=grade_one_help, description=grade_one_help)

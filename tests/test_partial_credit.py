@@ -111,8 +111,9 @@ def test_the_gradebook_and_the_report_record_the_shares(graded):
     book = {r.student: r for r in course.grade_table(root, "partial")}
     for name, (_, score, _) in CASES.items():
         assert book[name].auto_score == score, name
-    report = (root / "grading/partial/report.md").read_text()
-    assert "test_row_means (1.5/2): X left unchanged" in report
+    page = (root / "grading/partial/report.html").read_text()  # the class report's student details
+    assert "<code>test_row_means</code> 1.5 / 2: X left unchanged" in page
+    assert "X left unchanged" in (root / "grading/partial/requirements.csv").read_text()
 
 
 def test_plain_nbgrader_gives_the_same_shares(graded, tmp_path):

@@ -126,7 +126,8 @@ def _died(job: PlannedJob, attempts: int) -> JobResult:
         cell.outputs = [nbformat.v4.new_output("error", ename="GraderFailed", evalue=text, traceback=[text])]
         tests.append(TestOutcome(meta["grade_id"], float(meta.get("points", 0)), 0.0, text))
     write_atomic(job.spec.out_notebook, nbformat.writes(nb))
-    return JobResult(tests, [Flag(FlagKind.GRADER_FAILED, text)], digest=job.spec.digest)
+    return JobResult(tests, [Flag(FlagKind.GRADER_FAILED, text)], digest=job.spec.digest,
+                     attempts=attempts)
 
 
 def run_jobs(jobs: Sequence[PlannedJob], backend: Backend, limits: Limits, progress: bool = True,
@@ -152,6 +153,11 @@ def run_jobs(jobs: Sequence[PlannedJob], backend: Backend, limits: Limits, progr
             bar.total += len(todo)
             bar.set_description(f"{label} (retry)")
         backend.run([j.path for j in todo], limits, done)
+        if attempt > 1:  # the report counts the retries: say so in the results a retry wrote
+            for job in filter(PlannedJob.finished, todo):
+                result = JobResult.from_json(job.spec.out_result.read_text())
+                result.attempts = attempt
+                write_atomic(job.spec.out_result, result.to_json())
         todo = [j for j in todo if not j.finished()]
     if bar is not None:
         bar.close()

@@ -144,11 +144,13 @@ class JobResult(Scored):
     seconds: float = 0.0
     digest: str = ""  #: the JobSpec's digest: which submitted file this result grades
     host: str = ""  #: the machine that ran the job
+    attempts: int = 1  #: runs of the job it took (the batch sets 2 when a retry wrote the result)
 
     def to_json(self) -> str:
         return json.dumps({"score": self.score, "max_score": self.max_score,
                            "needs_review": self.needs_review, "isolation": self.isolation,
                            "seconds": self.seconds, "digest": self.digest, "host": self.host,
+                           "attempts": self.attempts,
                            "tests": [t.to_dict() for t in self.tests],
                            "flags": [f.to_dict() for f in self.flags]}, indent=1)
 
@@ -158,7 +160,8 @@ class JobResult(Scored):
         return cls([TestOutcome.from_dict(t) for t in data.get("tests", [])],
                    [Flag.from_dict(f) for f in data.get("flags", [])],
                    str(data.get("isolation", "")), float(data.get("seconds", 0.0)),
-                   str(data.get("digest", "")), str(data.get("host", "")))
+                   str(data.get("digest", "")), str(data.get("host", "")),
+                   int(data.get("attempts", 1)))
 
 
 @dataclass
