@@ -24,11 +24,17 @@ the stages, in the order a class goes through them, each in its own module::
         │         => executed notebook + records.JobResult (JSON), both written atomically
         ├─ batch.run_jobs   jobs that left no result run once more, then get a flagged result
         ├─> gradebook  nbgrader autograde of the executed notebooks (no execution), review marks
-        └─> report     grading/<assignment>/report.{md,json}: scores, failed requirements, flags
+        └─> report     grading/<assignment>/report.{json,md,html} + scores/requirements/review.csv:
+                       distributions, requirements most failed, review queue, grading facts
+                       (class_stats, graded_jobs, similarity_file -> report_html, report_plots,
+                       report_tables); grading/report.html + overview.csv (course_overview)
+    cs231n-kit report [<assignment>]  (cli.cmd_report): the same from report.json
 
 Modules: :mod:`.records` (JobSpec, JobResult, Flag, StudentReport), :mod:`.collect`,
 :mod:`.job`, :mod:`.rebuild`, :mod:`.static`, :mod:`.execute`, :mod:`.client`,
 :mod:`.protocol`, :mod:`.sandbox` (launcher), :mod:`.worker`, :mod:`.gradebook`,
-:mod:`.report`, :mod:`.batch`; backends :mod:`.local` (with :mod:`.forker`), :mod:`.slurm`,
+:mod:`.report` (with :mod:`.class_stats`, :mod:`.graded_jobs`, :mod:`.similarity_file`,
+:mod:`.course_overview`, :mod:`.report_html`, :mod:`.report_plots`, :mod:`.report_tables`),
+:mod:`.batch`; backends :mod:`.local` (with :mod:`.forker`), :mod:`.slurm`,
 :mod:`.kubernetes`.
 """

@@ -177,7 +177,14 @@ def _requirement_row(rank: int, q: RequirementStats) -> str:
 
 
 def _requirements(stats: ClassStats) -> str:
-    rows = [_requirement_row(i, q) for i, q in enumerate(stats.requirements, 1)]
+    rows = [_requirement_row(i, q) for i, q in enumerate(stats.requirements, 1) if q.failed]
+    met = [q for q in stats.requirements if not q.failed]
+    plural = "s" if len(met) != 1 else ""
+    met_list = ("" if not met else
+                f"<details id=\"requirements-met\"><summary>{len(met)} requirement{plural} every student "
+                "met</summary><ul>"
+                + "".join(f"<li><code>{esc(q.grade_id)}</code> {esc(q.what)}</li>" for q in met)
+                + "</ul></details>\n")
     return ("<section id=\"requirements\">\n<h2>Requirements, the most failed first</h2>\n"
             "<p>Each requirement of each test cell (a rubric block, or the whole cell when it has "
             "none), ranked by the share of students who failed it, with the most common failure text "
@@ -186,7 +193,7 @@ def _requirements(stats: ClassStats) -> str:
             "<a href=\"requirements.csv\">requirements.csv</a>.</p>\n"
             + _table([("rank", True), ("test cell", False), ("requirement", False), ("failed", True),
                       ("most common failure", False)], rows, "requirements-table")
-            + "\n</section>")
+            + "\n" + met_list + "</section>")
 
 
 def _review(stats: ClassStats) -> str:

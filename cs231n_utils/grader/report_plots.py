@@ -31,9 +31,10 @@ def _style():
     return matplotlib.rc_context(_RC)
 
 
-def _svg_uri(fig) -> str:
+def _svg_uri(fig, tight: bool = True) -> str:
+    """The figure as an SVG data URI (``tight``: cropped to what is drawn, at the cost of a draw)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight" if tight else None)
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -82,13 +83,15 @@ def parts_plot(parts: Sequence[PartStats], columns: int = 4) -> str:
     rows = max(1, math.ceil(len(parts) / columns))
     with _style():
         fig = _figure(2.6 * columns, 1.9 * rows)
+        # fixed margins, not tight_layout: a grid of 20 cells would be drawn twice more
+        fig.subplots_adjust(left=0.3 / columns, right=1 - 0.1 / columns, bottom=0.5 / (1.9 * rows),
+                            top=1 - 0.3 / (1.9 * rows), wspace=0.35, hspace=0.75)
         for i, part in enumerate(parts):
             ax = fig.add_subplot(rows, columns, i + 1)
             name = part.grade_id if len(part.grade_id) <= 30 else part.grade_id[:29] + "…"
             _draw(ax, part.distribution, name, f"of {part.distribution.points:g}", marks=False)
             ax.set_ylabel("")
-        fig.tight_layout()
-        return _svg_uri(fig)
+        return _svg_uri(fig, tight=False)
 
 
 def seconds_plot(seconds: Sequence[float], per: str) -> str:
