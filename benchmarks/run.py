@@ -7,7 +7,8 @@ Sections: naive versus vectorized losses (the reference solutions, read from sol
 vectorized loss against the two matrix products it cannot avoid, loading CIFAR-10 from the
 official pickle batches versus the kit's cache, one training run against scikit-learn's
 linear models, feature extraction (hue, HOG, bag of words) against per-image loops, each
-solution notebook executed top to bottom, and autograding throughput. Ratios are measured in
+solution notebook executed top to bottom, autograding throughput, and the class report's build
+time for 30 and 300 students (``--only report``). Ratios are measured in
 the same run. Data: full CIFAR-10 when it is in the data folder, else the shared subset
 (``CS231N_CIFAR10_SUBSET`` or ../shared/data/cifar10_subset.npz), else digits.
 """
@@ -485,6 +486,89 @@ def bench_grading(quick: bool) -> list[str]:
     return rows
 
 
+def synthetic_class_folder(folder: Path, size: int, rng: np.random.Generator) -> list:
+    """A graded class of ``size`` as the batch leaves it (specs, results, a similarity run).
+
+    Ten test cells of 1-3 points (21 in all, as svm), each a rubric of 4-7 requirements;
+    students of varied skill fail requirements with messages carrying their own numbers; a few
+    are stopped, tampered with or never graded; one notebook each, with an executed copy.
+    """
+    import json
+
+    from cs231n_utils.grader.records import Flag, FlagKind, JobResult, JobSpec, StudentReport
+    from cs231n_utils.outcomes import RequirementOutcome, TestOutcome
+
+    cells = [(f"test_part{i}", float(p), int(rng.integers(4, 8)))
+             for i, p in enumerate([1, 1, 2, 3, 2, 3, 2, 3, 2, 2])]
+    rows = []
+    for k in range(size):
+        student = f"student{k:03d}"
+        skill = rng.beta(5, 1.5)
+        tests = []
+        for grade_id, points, n in cells:
+            passed = rng.random(n) < skill
+            reqs = [RequirementOutcome(f"requirement {j} of {grade_id}", points / n, bool(passed[j]),
+                                       "" if passed[j] else
+                                       f"expected {rng.normal():.4f}, got {rng.normal():.4f}: see the hint")
+                    for j in range(n)]
+            tests.append(TestOutcome(grade_id, points, sum(r.score for r in reqs), "", reqs))
+        draw = rng.random()
+        flags = ([Flag(FlagKind.STOPPED, "the submission's process was stopped: timeout")] if draw < 0.03 else
+                 [Flag(FlagKind.EDITED_CELL, "cell test_part1 was edited")] if draw < 0.05 else [])
+        result = JobResult(tests, flags, "bwrap", float(rng.gamma(4, 2)), host="node1",
+                           attempts=2 if draw > 0.99 else 1)
+        name = f"{student}__svm"
+        executed = folder / "executed" / student / "svm" / "svm.ipynb"
+        spec = JobSpec(folder / "svm.ipynb", folder / "svm.ipynb", executed,
+                       folder / "results" / f"{name}.json", student=student, assignment="svm")
+        for path, text in ((folder / "jobs" / f"{name}.json", spec.to_json()),
+                           (folder / "results" / f"{name}.json", result.to_json()), (executed, "{}")):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        row = StudentReport(student)
+        row.add(result)
+        rows.append(row)
+    code = "\n".join(f"    total += X[{i}] * W[{i}]  # step {i}" for i in range(20))
+    pairs = [{"a": f"student{int(rng.integers(size)):03d}", "b": f"student{int(rng.integers(size)):03d}",
+              "cell": "svm_loss_naive", "similarity": float(s), "flagged": bool(s > 0.9),
+              "a_code": code, "b_code": code} for s in sorted(rng.random(size), reverse=True)]
+    run = {"assignment": "svm", "threshold": 0.9, "pairs": pairs}
+    (folder / "similarity.json").write_text(json.dumps(run))
+    return rows
+
+
+def bench_report(quick: bool) -> list[str]:
+    """Writing the class report (report.html, its CSV tables, the course overview) for a class."""
+    from cs231n_utils.grader.report import write_report
+
+    sizes = [30] if quick else [30, 300]
+    rows = ["## The class report (`report.html`, its CSV tables and the course overview)", "",
+            "A synthetic graded class: 10 test cells of 4-7 requirements each, one notebook per student, "
+            "a similarity run of as many pairs as students. Median of 3 runs of `write_report` (what "
+            "`cs231n-kit grade` ends with; `cs231n-kit report` does the same from report.json), after one "
+            "warm-up; CPU time is the process's own (steadier than wall-clock on a shared machine).", "",
+            "| students | build time | CPU time | report.html | all files written |", "|---|---|---|---|---|"]
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "grading" / "svm"
+            students = synthetic_class_folder(folder, size, np.random.default_rng(size))
+            write_report(folder, students, "svm")  # warm-up: imports matplotlib
+            walls, cpus = [], []
+            for _ in range(3):
+                wall, cpu = time.perf_counter(), time.process_time()
+                write_report(folder, students, "svm")
+                walls.append(time.perf_counter() - wall)
+                cpus.append(time.process_time() - cpu)
+            elapsed = statistics.median(walls)
+            written = [folder / n for n in ("report.json", "report.md", "report.html", "scores.csv",
+                                            "requirements.csv", "review.csv")]
+            written += [folder.parent / "report.html", folder.parent / "overview.csv"]
+            page = (folder / "report.html").stat().st_size
+            rows.append(f"| {size} | {elapsed:.2f} s | {statistics.median(cpus):.2f} s | {page / 1e6:.2f} MB "
+                        f"| {sum(p.stat().st_size for p in written) / 1e6:.2f} MB |")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test of the script")
@@ -492,7 +576,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(REPO / "benchmarks" / "results.md"),
                         help="markdown file to write ('-' for none)")
     parser.add_argument("--only", nargs="*", default=None,
-                        choices=["losses", "loading", "training", "features", "notebooks", "grading"])
+                        choices=["losses", "loading", "training", "features", "notebooks", "grading",
+                                 "report"])
     args = parser.parse_args(argv)
     repeat = 1 if args.quick else args.repeat
     sections = {"losses": lambda: bench_losses(repeat, args.quick),
@@ -500,7 +585,8 @@ def main(argv: list[str] | None = None) -> int:
                 "training": lambda: bench_training(args.quick),
                 "features": lambda: bench_features(repeat, args.quick),
                 "notebooks": lambda: bench_notebooks(args.quick),
-                "grading": lambda: bench_grading(args.quick)}
+                "grading": lambda: bench_grading(args.quick),
+                "report": lambda: bench_report(args.quick)}
     lines = ["# linear-classifiers-kit benchmarks", "",
              f"Run on {time.strftime('%Y-%m-%d')}: {machine()}.", ""]
     for key, fn in sections.items():
