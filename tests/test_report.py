@@ -75,7 +75,8 @@ SIMILARITY = {
     "assignment": "toy", "threshold": 0.8,
     "pairs": [
         {"a": "ada", "b": "reference:public_solutions.py", "cell": "overall", "similarity": 0.88,
-         "flagged": True, "a_code": "x = 1\n", "b_code": "x = 1\n"},
+         "flagged": True, "a_code": "x = 1\n", "b_code": "x = 1\n",  # regions given: marked as given
+         "a_spans": [[4, 5]], "b_spans": [[0, 1], [99, 100]]},  # (an offset past the code dropped)
         {"a": "bob", "b": "cy", "cell": "row_means", "similarity": 0.93, "flagged": True,
          "a_code": "def row_means(X):\n    return X.mean(axis=1)  # </pre><script>alert(3)</script>\n",
          "b_code": "def row_means(Z):\n    return X.mean(axis=1)  # </pre><script>alert(3)</script>\n"},
@@ -206,6 +207,7 @@ def test_a_similarity_file_is_read_defensively(tmp_path):
     read = read_similarity(sim)
     assert [p.similarity for p in read.pairs] == [0.93, 0.88, 0.41]  # ranked; the pair without b skipped
     assert read.notes == ["pair 3 skipped: no 'b'"]
+    assert (read.pairs[1].a_spans, read.pairs[1].b_spans) == (((4, 5),), ((0, 1),))
     sim.write_text('{"pairs": [')
     assert read_similarity(sim).pairs == [] and "could not be read" in read_similarity(sim).notes[0]
     sim.write_text(json.dumps({"pairs": [{"a": "x", "b": "y", "cell": "c", "similarity": "high"}]}))
@@ -268,6 +270,7 @@ def test_the_page_shows_the_similar_pairs_side_by_side(graded):
     assert f"<mark>{shared}</mark>" in page
     assert "<mark>def row_means(X):</mark>" not in page  # the line they do not share is not marked
     assert "pair 3 skipped: no &#x27;b&#x27;" in page
+    assert "<pre>x = <mark>1</mark>\n</pre><pre><mark>x</mark> = 1\n</pre>" in page
 
 
 def test_without_a_similarity_run_the_page_says_how_to_make_one(tmp_path):

@@ -221,8 +221,25 @@ def _marked(code: str, matched: set[int]) -> str:
                      for i, line in enumerate(lines))
 
 
+def _marked_spans(code: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``code`` escaped, its (start, end) regions marked (overlapping ones merged)."""
+    out, at = [], 0
+    for start, end in spans:
+        start = max(start, at)
+        if end <= start:
+            continue
+        out += [esc(code[at:start]), f"<mark>{esc(code[start:end])}</mark>"]
+        at = end
+    return "".join(out) + esc(code[at:])
+
+
 def _side_by_side(pair: SimilarPair) -> str:
-    """The two answers in two columns, the lines they share marked."""
+    """The two answers in two columns, what they share marked: the similarity run's matching
+    regions when it gave them, else the lines the two have in common."""
+    missing = "<span class=\"note\">(no code in similarity.json)</span>"
+    if pair.a_spans or pair.b_spans:
+        return _pair_columns(pair, _marked_spans(pair.a_code, pair.a_spans) if pair.a_code else missing,
+                             _marked_spans(pair.b_code, pair.b_spans) if pair.b_code else missing)
     a = [line.strip() for line in pair.a_code.splitlines()]
     b = [line.strip() for line in pair.b_code.splitlines()]
     in_a, in_b = set(), set()
@@ -231,11 +248,14 @@ def _side_by_side(pair: SimilarPair) -> str:
             if a[block.a + k]:
                 in_a.add(block.a + k)
                 in_b.add(block.b + k)
-    missing = "<span class=\"note\">(no code in similarity.json)</span>"
+    return _pair_columns(pair, _marked(pair.a_code, in_a) if pair.a_code else missing,
+                         _marked(pair.b_code, in_b) if pair.b_code else missing)
+
+
+def _pair_columns(pair: SimilarPair, a_html: str, b_html: str) -> str:
     return (f"<div class=\"pair\"><h3>{esc(pair.a)} and {esc(pair.b_label)}, {esc(pair.cell)}: "
             f"similarity {pair.similarity:.2f}{' (flagged)' if pair.flagged else ''}</h3>"
-            f"<pre>{_marked(pair.a_code, in_a) if pair.a_code else missing}</pre>"
-            f"<pre>{_marked(pair.b_code, in_b) if pair.b_code else missing}</pre></div>")
+            f"<pre>{a_html}</pre><pre>{b_html}</pre></div>")
 
 
 def _similarity(stats: ClassStats) -> str:

@@ -37,6 +37,10 @@ class SimilarPair:
         Whether ``cs231n-kit similarity`` put the pair above its threshold.
     a_code, b_code : str
         The two answers as compared (starter code removed); empty when the file has none.
+    a_spans, b_spans : tuple of (int, int)
+        The matching regions, as (start, end) character offsets into ``a_code`` and ``b_code``,
+        when the file gives them (optional keys ``a_spans`` and ``b_spans``); else empty, and
+        the report marks the lines the two share.
     """
 
     a: str
@@ -46,6 +50,8 @@ class SimilarPair:
     flagged: bool
     a_code: str = ""
     b_code: str = ""
+    a_spans: tuple[tuple[int, int], ...] = ()
+    b_spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def b_is_reference(self) -> bool:
@@ -71,6 +77,18 @@ class SimilarityFile:
         return [p for p in self.pairs if p.flagged]
 
 
+def _spans(data: Any, code: str) -> tuple[tuple[int, int], ...]:
+    """The well-formed (start, end) offsets into ``code`` of ``data``; the rest dropped."""
+    if not isinstance(data, list):
+        return ()
+    spans = []
+    for item in data:
+        if (isinstance(item, (list, tuple)) and len(item) == 2 and all(isinstance(v, int) for v in item)
+                and 0 <= item[0] < item[1] <= len(code)):
+            spans.append((item[0], item[1]))
+    return tuple(sorted(spans))
+
+
 def _pair(data: Any, index: int, notes: list[str]) -> SimilarPair | None:
     if not isinstance(data, dict):
         notes.append(f"pair {index} skipped: expected an object, got {type(data).__name__}")
@@ -86,9 +104,10 @@ def _pair(data: Any, index: int, notes: list[str]) -> SimilarPair | None:
     if not math.isfinite(similarity):
         notes.append(f"pair {index} skipped: similarity {data['similarity']!r} is not a number")
         return None
+    a_code, b_code = str(data.get("a_code") or ""), str(data.get("b_code") or "")
     return SimilarPair(str(data["a"]), str(data["b"]), str(data["cell"]), similarity,
-                       bool(data.get("flagged", False)), str(data.get("a_code") or ""),
-                       str(data.get("b_code") or ""))
+                       bool(data.get("flagged", False)), a_code, b_code,
+                       _spans(data.get("a_spans"), a_code), _spans(data.get("b_spans"), b_code))
 
 
 def read_similarity(path: Path) -> SimilarityFile | None:
