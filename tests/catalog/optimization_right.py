@@ -706,6 +706,22 @@ def svm_loss(W, X, y, reg):
     dW = np.tensordot(X, coeff, axes=([0], [0])) / X.shape[0] + 2 * reg * W
     return float(loss), dW
 '''),
+    "alias_builtin_names": (
+        "defined as _hinge and bound by svm_loss = _hinge; variables named ex, vars and iter; float32 kept",
+        '''\
+def _hinge(W, X, y, reg):
+    iter = np.arange(X.shape[0])
+    ex = X @ W  # (N, C), in the dtype of X and W
+    vars = np.maximum(0, ex - ex[iter, y][:, None] + 1)
+    vars[iter, y] = 0
+    loss = vars.sum() / X.shape[0] + reg * np.sum(W * W)
+    compile = (vars > 0).astype(ex.dtype)
+    compile[iter, y] = -compile.sum(axis=1)
+    return float(loss), X.T @ compile / X.shape[0] + 2 * reg * W
+
+
+svm_loss = _hinge
+'''),
 }
 
 # -- Part D.1: random_search -----------------------------------------------------------------------
@@ -920,6 +936,40 @@ def random_search(loss_fn, X, y, num_classes, num_tries=100, scale=1e-4, reg=0.0
         loss, _ = loss_fn(W, X, y, reg)
         if loss < best_loss:
             best_W, best_loss = W, loss
+        history.append(float(best_loss))
+    return best_W, history
+'''),
+    "alias_builtin_names": (
+        "defined as _best_of and bound by random_search = _best_of; variables named vars, next and compile",
+        '''\
+def _best_of(loss_fn, X, y, num_classes, num_tries=100, scale=1e-4, reg=0.0, rng=None):
+    vars = np.random.default_rng(rng)
+    compile = (X.shape[1], num_classes)
+    best_W, best_loss, history = None, np.inf, []
+    for _ in range(num_tries):
+        next = (scale * vars.standard_normal(compile)).astype(X.dtype)
+        loss = loss_fn(next, X, y, reg)[0]
+        if loss < best_loss:
+            best_W, best_loss = next, loss
+        history.append(float(best_loss))
+    return best_W, history
+
+
+random_search = _best_of
+'''),
+    "repeat_loop_float32": (
+        "itertools.repeat for the tries, W made with np.asarray(..., dtype=X.dtype) (float32 for float32 X)",
+        '''\
+import itertools
+
+
+def random_search(loss_fn, X, y, num_classes, num_tries=100, scale=1e-4, reg=0.0, rng=None):
+    rng = np.random.default_rng(rng)
+    best_W, best_loss, history = None, np.inf, []
+    for _ in itertools.repeat(None, num_tries):
+        W = np.asarray(rng.standard_normal((X.shape[1], num_classes)) * scale, dtype=X.dtype)
+        loss, _grad = loss_fn(W, X, y, reg)
+        best_W, best_loss = (W, loss) if loss < best_loss else (best_W, best_loss)
         history.append(float(best_loss))
     return best_W, history
 '''),
@@ -1165,6 +1215,44 @@ def random_local_search(loss_fn, W0, X, y, num_steps=100, step_size=1e-4, reg=0.
         history.append(current_loss)
     return current_W, history
 '''),
+    "lambda_alias": (
+        "random_local_search = lambda ...: _local(...), variables named ex, iter and next",
+        '''\
+def _local(loss_fn, W0, X, y, num_steps, step_size, reg, rng):
+    iter = np.random.default_rng(rng)
+    ex = W0.copy()
+    best_loss = loss_fn(ex, X, y, reg)[0]
+    history = [float(best_loss)]
+    for _ in range(num_steps):
+        next = ex + step_size * iter.standard_normal(ex.shape)
+        loss = loss_fn(next, X, y, reg)[0]
+        if loss < best_loss:
+            ex, best_loss = next, loss
+        history.append(float(best_loss))
+    return ex, history
+
+
+random_local_search = lambda loss_fn, W0, X, y, num_steps=100, step_size=1e-4, reg=0.0, rng=None: (
+    _local(loss_fn, W0, X, y, num_steps, step_size, reg, rng))
+'''),
+    "while_true_break": (
+        "a while True loop that breaks after num_steps tries, the try drawn in W's dtype",
+        '''\
+def random_local_search(loss_fn, W0, X, y, num_steps=100, step_size=1e-4, reg=0.0, rng=None):
+    rng = np.random.default_rng(rng)
+    W = np.array(W0)
+    best_loss = float(loss_fn(W, X, y, reg)[0])
+    history = [best_loss]
+    while True:
+        if len(history) > num_steps:
+            break
+        W_try = W + step_size * rng.standard_normal(W.shape, dtype=W.dtype)
+        loss = float(loss_fn(W_try, X, y, reg)[0])
+        if loss < best_loss:
+            W, best_loss = W_try, loss
+        history.append(best_loss)
+    return W, history
+'''),
 }
 
 # -- Part D.3: gradient_descent --------------------------------------------------------------------
@@ -1356,6 +1444,24 @@ def gradient_descent(loss_fn, W0, X, y, learning_rate=1e-7, num_iters=100, reg=0
         history.append(float(loss))
         W -= learning_rate * dW
     return W, history
+'''),
+    "alias_iter_repeat": (
+        "defined as _descend, bound by gradient_descent = _descend; itertools.repeat loop; names iter, ex",
+        '''\
+import itertools
+
+
+def _descend(loss_fn, W0, X, y, learning_rate=1e-7, num_iters=100, reg=0.0):
+    ex = W0.copy()
+    history = []
+    for iter in itertools.repeat(None, num_iters):
+        loss, dW = loss_fn(ex, X, y, reg)
+        history.append(float(loss))
+        ex -= learning_rate * dW
+    return ex, history
+
+
+gradient_descent = _descend
 '''),
 }
 
@@ -1594,6 +1700,23 @@ def sgd(loss_fn, W0, X, y, learning_rate=1e-7, num_iters=100, batch_size=200, re
         W -= rates[it] * out[1]
     return W, history
 '''),
+    "alias_zip_next": (
+        "defined as _mini_batch, bound by sgd = _mini_batch; zip of a counter and the rates; next, vars",
+        '''\
+def _mini_batch(loss_fn, W0, X, y, learning_rate=1e-7, num_iters=100, batch_size=200, reg=0.0, rng=None):
+    vars = np.random.default_rng(rng)
+    W = W0.copy()
+    history = []
+    for _, next in zip(range(num_iters), np.broadcast_to(learning_rate, (num_iters,))):
+        ex = vars.integers(0, len(y), size=batch_size)
+        loss, dW = loss_fn(W, X[ex], y[ex], reg)
+        history.append(float(loss))
+        W -= next * dW
+    return W, history
+
+
+sgd = _mini_batch
+'''),
 }
 
 # -- Part E: lr_schedule ---------------------------------------------------------------------------
@@ -1717,7 +1840,48 @@ def lr_schedule(learning_rate, num_iters, decay, decay_every=1):
     exponents = (np.arange(num_iters) // decay_every).astype(float)
     return np.ones(num_iters) * learning_rate * decay ** exponents
 '''),
+    "lambda": (
+        "lr_schedule = lambda ...: one expression, the block number from np.floor_divide",
+        '''\
+lr_schedule = lambda learning_rate, num_iters, decay, decay_every=1: (
+    learning_rate * np.power(float(decay), np.floor_divide(np.arange(num_iters), decay_every)))
+'''),
 }
+
+#: Both numerical gradients in one cell written by other names and bound by alias (a def bound to
+#: another name, a lambda), with variables named like builtins (ex, vars, next, iter, compile) and
+#: loops spelled with enumerate(x.flat) and a while over a counter.
+NUMGRAD_ALIASED = '''def _centred(f, ex, h=1e-5):
+    """Centred differences; the point is named ex and the estimates vars."""
+    vars = np.zeros(ex.shape)
+    for i, _ in enumerate(ex.flat):
+        ix = np.unravel_index(i, ex.shape)
+        next = ex[ix]
+        ex[ix] = next + h
+        iter = f(ex)
+        ex[ix] = next - h
+        compile = f(ex)
+        ex[ix] = next
+        vars[ix] = (iter - compile) / (2 * h)
+    return vars
+
+
+def _forward(f, ex, h):
+    """Forward differences, f(ex) once; a while loop over flat positions."""
+    base, vars, i = f(ex), np.zeros(ex.shape), 0
+    while i < ex.size:
+        ix = np.unravel_index(i, ex.shape)
+        next = ex[ix]
+        ex[ix] = next + h
+        vars[ix] = (f(ex) - base) / h
+        ex[ix] = next
+        i += 1
+    return vars
+
+
+eval_numerical_gradient = _centred
+eval_numerical_gradient_forward = lambda f, x, h=1e-5: _forward(f, x, h)
+'''
 
 
 def _numgrad_entries() -> list[Entry]:
@@ -1736,6 +1900,10 @@ def _entries(prefix: str, answer_cell: str, styles: dict[str, tuple[str, str]]) 
 
 RIGHT: list[Entry] = [
     *_numgrad_entries(),
+    right("numgrad_16_alias_builtin_names",
+          "centred and forward defined as _centred and _forward, bound by an alias and a lambda; variables "
+          "named ex, vars, next, iter and compile; enumerate(x.flat) and a while loop",
+          "numerical_gradient", NUMGRAD_ALIASED),
     *_entries("svm_loss", "svm_loss", SVM_STYLES),
     *_entries("random_search", "random_search", RANDOM_SEARCH_STYLES),
     *_entries("local_search", "random_local_search", LOCAL_SEARCH_STYLES),
