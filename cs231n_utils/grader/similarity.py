@@ -1,0 +1,281 @@
+"""Code similarity per answer cell: pairs of students (and student-reference pairs) ranked by how
+much of their code matches, starter code excluded. Instructor side only; nothing here changes a
+grade.
+
+What is compared
+    Each code answer cell (nbgrader grade_id) of every student with the same cell of every other
+    student, and with the reference solutions the instructor supplies (a notebook's cell of the
+    same grade_id; a ``.py`` file, or a notebook without grade_ids, against every cell), after the
+    released starter code of the cell is removed (:mod:`.similarity_cells`). The ``overall`` pair
+    of two owners pools the cells both have: the matched share of all their compared code.
+
+The engine: copydetect
+    `copydetect <https://github.com/blingenf/copydetect>`_ (MIT, on PyPI) implements MOSS's
+    winnowing: the code is tokenized by Pygments, identifiers become ``V``/``F``, strings ``S``,
+    comments and whitespace are dropped, and the k-grams of what is left are hashed and winnowed to
+    fingerprints. Renaming, reformatting and rewriting comments change no fingerprint; reordering
+    statements or inlining a helper breaks only the k-grams across the seams, so a disguised copy
+    keeps most of its matches. It takes code from memory (``CodeFingerprint(fp=...)``), compares
+    two fingerprints (``compare_files``), returns the matching regions (highlighted in the HTML
+    report) and drops boilerplate fingerprints (``boilerplate=``: here every starter cell's, as a
+    second net under the line-by-line removal). Alternatives looked at: ``pycode_similar`` (AST
+    diff of functions; needs code that parses, compares function by function, last release 2020,
+    unmaintained), ``difflib`` (a sequence diff, fooled by any renaming, quadratic in the code's
+    length per pair), JPlag (the other standard engine, token-based like MOSS, but a Java program
+    with a JRE to install and results to read back from files) and MOSS itself (a remote service:
+    student code sent off the machine). copydetect is the only one that is pip-installable,
+    maintained, MOSS-grade and a library.
+
+    copydetect hashes k-grams with Python's ``hash()``, which is seeded per process: the winnowed
+    fingerprints, and so the scores, would change slightly from run to run. The comparisons
+    therefore run in worker processes started with ``PYTHONHASHSEED=0``: the same class gives the
+    same scores every time (and the workers use the machine's cores, one answer cell per job).
+
+Similarity of a pair in one cell
+    copydetect gives, for each side, the share of its (filtered) code that matches the other. The
+    pair's ``similarity`` is the larger share (a copy padded with extra code still counts as a
+    copy); for a student against a whole reference document, the student's share.
+    ``overall`` pools the cells: ``max(sum of a's matched code / sum of a's code, the same for b)``
+    over the cells both have compared.
+
+Short cells and the threshold (calibrated on tests/test_similarity.py's class)
+    Short answers that start from the same starter code look alike without any copying
+    (``return X.dot(W) + b``; ``np.hstack([X, np.ones((N, 1))])``). A cell is compared only when
+    the student's code, starter removed, has at least ``min_tokens`` = 60 tokens (Pygments
+    tokens, comments and whitespace not counted, a string one token): the SVM score cell
+    (``linear_scores`` and ``bias_trick`` together) is 45-55 tokens when written plainly, a loss
+    130-200, a training loop 100-150. A pair is flagged at ``threshold`` = 0.8: independent right
+    implementations of the catalogs (tests/catalog/*_right.py, 16 per function, in deliberately
+    different styles, some the canonical CS231n loop with one line changed) reach at most 0.72,
+    their disguised copies at least 0.85.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .similarity_cells import (
+    ANY_CELL,
+    CellCode,
+    Problem,
+    count_tokens,
+    read_class,
+    read_references,
+    read_starter,
+)
+from .similarity_engine import CellJob, CellResult, Settings, listed, run_cells
+
+#: The grade_id of the pairs that pool every cell.
+OVERALL = "overall"
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two owners' code in one cell (or ``overall``), how much of it matches, and where."""
+
+    a: str  #: a student
+    b: str  #: a student, or ``reference:<file>``
+    cell: str  #: grade_id, or ``overall``
+    similarity: float  #: in [0, 1]
+    flagged: bool
+    a_code: str  #: a's code, starter removed (every compared cell, for ``overall``)
+    b_code: str
+    a_share: float = 0.0  #: share of a's code found in b's
+    b_share: float = 0.0  #: share of b's code found in a's (0 for a whole reference document)
+    #: matching regions (start, end) in a_code and b_code (none for ``overall``)
+    a_spans: tuple[tuple[int, int], ...] = ()
+    b_spans: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict:
+        """The pair as similarity.json holds it (the spans: optional keys the class report reads)."""
+        return {"a": self.a, "b": self.b, "cell": self.cell, "similarity": round(self.similarity, 4),
+                "flagged": bool(self.flagged), "a_code": self.a_code, "b_code": self.b_code,
+                "a_spans": [list(s) for s in self.a_spans], "b_spans": [list(s) for s in self.b_spans]}
+
+
+@dataclass(frozen=True)
+class CellSummary:
+    """What happened in one cell: how many answers, how many compared, how many pairs."""
+
+    cell: str
+    answers: int  #: students with this cell
+    short: int  #: of them, too short to compare
+    pairs: int  #: pairs compared (students and references)
+    flagged: int
+
+
+@dataclass
+class SimilarityReport:
+    """The ranked pairs of an assignment, and what was and was not compared."""
+
+    assignment: str
+    settings: Settings
+    pairs: list[Pair]  #: listed pairs: per cell in notebook order, then overall; each by similarity
+    cells: list[CellSummary]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def threshold(self) -> float:
+        return self.settings.threshold
+
+    def flagged(self) -> list[Pair]:
+        return [p for p in self.pairs if p.flagged]
+
+    def to_dict(self) -> dict:
+        """similarity.json: ``{"assignment", "threshold", "pairs": [...]}``."""
+        return {"assignment": self.assignment, "threshold": self.threshold,
+                "pairs": [p.to_dict() for p in self.pairs]}
+
+
+# -- the class ------------------------------------------------------------------------------------
+
+def compare(assignment: str, students: Iterable[CellCode], references: Iterable[CellCode],
+            starter: dict[str, str], settings: Settings | None = None,
+            problems: Iterable[Problem] = ()) -> SimilarityReport:
+    """Rank the pairs of every answer cell of ``starter`` and overall.
+
+    Parameters
+    ----------
+    assignment : str
+        Its name, for the report.
+    students, references : iterable of CellCode
+        The class's answer cells and the reference documents, starter code removed
+        (:mod:`.similarity_cells`).
+    starter : dict grade_id -> str
+        The released answer cells, in notebook order: the cells compared and the boilerplate.
+    settings : Settings, optional
+    problems : iterable of Problem
+        What could not be read, carried into the report.
+    """
+    settings = settings or Settings()
+    students, references = list(students), list(references)
+    by_cell: dict[str, dict[str, str]] = {g: {} for g in starter}
+    for c in students:
+        if c.grade_id not in by_cell:
+            raise ValueError(f"expected student cells among {list(starter)}, got {c.grade_id!r} of {c.owner}")
+        by_cell[c.grade_id][c.owner] = c.code
+    jobs, summaries_short = [], {}
+    for g, owners in by_cell.items():
+        long = {s: code for s, code in sorted(owners.items()) if count_tokens(code) >= settings.min_tokens}
+        summaries_short[g] = len(owners) - len(long)
+        refs = tuple((c.owner, c.code, c.grade_id == ANY_CELL) for c in references
+                     if c.grade_id in (g, ANY_CELL) and count_tokens(c.code) >= settings.min_tokens)
+        jobs.append(CellJob(g, tuple(long), tuple(long.values()), refs, tuple(starter.values()), settings))
+    results = run_cells(jobs, settings.workers)
+
+    pairs: list[Pair] = []
+    cells: list[CellSummary] = []
+    for g, job, res in zip(starter, jobs, results):
+        ranked = _cell_pairs(job, res, settings)
+        n, r = len(job.students), len(job.refs)
+        compared = n * (n - 1) // 2 + n * r
+        cells.append(CellSummary(g, len(by_cell[g]), summaries_short[g], compared,
+                                 sum(p.flagged for p in ranked)))
+        pairs += ranked
+    overall = _overall_pairs(jobs, results, settings)
+    owners = len({c.owner for c in students})
+    cells.append(CellSummary(OVERALL, owners, 0, 0, sum(p.flagged for p in overall)))
+    return SimilarityReport(assignment, settings, pairs + overall, cells, list(problems))
+
+
+def _cell_pairs(job: CellJob, res: CellResult, settings: Settings) -> list[Pair]:
+    """The listed pairs of one cell, ranked."""
+    out = []
+    for key, (a_spans, b_spans) in res.spans.items():
+        i, j = key
+        if isinstance(j, str):  # a reference
+            k = int(j[1:])
+            owner, code, _ = job.refs[k]
+            a_share, b_share = res.ref_share[i, k], res.ref_back[i, k]
+        else:
+            owner, code = job.students[j], job.codes[j]
+            a_share, b_share = res.share[i, j], res.share[j, i]
+        sim = float(max(a_share, b_share))
+        out.append(Pair(job.students[i], owner, job.cell, sim, bool(sim >= settings.threshold), job.codes[i],
+                        code,
+                        float(a_share), float(b_share), a_spans, b_spans))
+    return sorted(out, key=lambda p: (-p.similarity, p.a, p.b))
+
+
+def _overall_pairs(jobs: Sequence[CellJob], results: Sequence[CellResult], settings: Settings) -> list[Pair]:
+    """Pairs over every cell both owners have compared: the pooled matched share, ranked."""
+    students = sorted({s for job in jobs for s in job.students})
+    refs = sorted({owner for job in jobs for owner, _, _ in job.refs})
+    where = {s: i for i, s in enumerate(students)}
+    ref_at = {o: k for k, o in enumerate(refs)}
+    n, r = len(students), len(refs)
+    # matched[i, j]: i's code found in j's, total[i, j]: i's code, over the cells both have compared
+    matched, total = np.zeros((n, n)), np.zeros((n, n))
+    r_matched, r_total = np.zeros((n, r)), np.zeros((n, r))
+    rb_matched = np.zeros((n, r))  # the reference's own share (cell-matched references only)
+    r_own = np.zeros((n, r))
+    codes: dict[str, list[str]] = {o: [] for o in students + refs}
+    for job, res in zip(jobs, results):
+        idx = np.array([where[s] for s in job.students], dtype=int)
+        cov = res.coverage
+        both = np.ix_(idx, idx)
+        matched[both] += res.share * cov[:, None]
+        total[both] += np.broadcast_to(cov[:, None], res.share.shape)
+        for s, code in zip(job.students, job.codes):
+            codes[s].append(f"# --- {job.cell}\n{code}")
+        for k, (owner, code, whole) in enumerate(job.refs):
+            col = ref_at[owner]
+            r_matched[idx, col] += res.ref_share[:, k] * cov
+            r_total[idx, col] += cov
+            if not whole:
+                rb_matched[idx, col] += res.ref_back[:, k]  # unweighted: a reference's coverage is not kept
+                r_own[idx, col] += 1
+                codes[owner].append(f"# --- {job.cell}\n{code}")
+            elif not codes[owner]:
+                codes[owner].append(code)
+    np.fill_diagonal(total, 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, matched / total, 0.0)
+        r_share = np.where(r_total > 0, r_matched / r_total, 0.0)
+        r_back = np.where(r_own > 0, rb_matched / np.maximum(r_own, 1), 0.0)
+    sim = np.triu(np.maximum(share, share.T), 1)
+    out = []
+    for flat in listed(sim, settings):
+        i, j = divmod(int(flat), n)
+        out.append(Pair(students[i], students[j], OVERALL, float(sim[i, j]),
+                        bool(sim[i, j] >= settings.threshold),
+                        "\n".join(codes[students[i]]), "\n".join(codes[students[j]]),
+                        float(share[i, j]), float(share[j, i])))
+    rsim = np.maximum(r_share, r_back)
+    for flat in listed(rsim, settings) if r else []:
+        i, k = divmod(int(flat), r)
+        out.append(Pair(students[i], refs[k], OVERALL, float(rsim[i, k]),
+                        bool(rsim[i, k] >= settings.threshold),
+                        "\n".join(codes[students[i]]), "\n".join(codes[refs[k]]),
+                        float(r_share[i, k]), float(r_back[i, k])))
+    return sorted(out, key=lambda p: (-p.similarity, p.a, p.b))
+
+
+def run(course_root: Path, assignment: str, reference: Path | None = None,
+        settings: Settings | None = None) -> SimilarityReport:
+    """Compare the class's submissions of ``assignment`` (and the references in ``reference``).
+
+    Reads ``assignments/<assignment>/*.ipynb`` (the starter code) and
+    ``submitted/<student>/<assignment>/``; writes nothing (:mod:`.similarity_report` does).
+
+    Raises
+    ------
+    ValueError
+        When the assignment is not released, nobody submitted it, or ``reference`` holds no
+        reference solution.
+    """
+    course_root = Path(course_root)
+    release = course_root / "assignments" / assignment
+    if not release.is_dir():
+        raise ValueError(f"expected the released notebooks in {release}: run "
+                         f"`cs231n-kit release {assignment}`")
+    starter = read_starter(release)
+    students, problems = read_class(course_root, assignment, starter)
+    if not students and not problems:
+        raise ValueError(f"nothing to compare: no submitted/<student>/{assignment}/ folder in {course_root}")
+    references, more = read_references(Path(reference), starter) if reference is not None else ([], [])
+    return compare(assignment, students, references, dict(starter.cells), settings, problems + more)

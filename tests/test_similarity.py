@@ -1,0 +1,587 @@
+"""Code similarity per answer cell (cs231n_utils/grader/similarity*.py): does it tell copies from
+independent work, and stay quiet where short answers look alike?
+
+The proof class is the SVM assignment's catalog of right implementations (tests/catalog/svm_right.py,
+16 independent styles per function): student ``indep_<i>`` writes every function in style ``i``.
+Copies of some of them are disguised as students disguise them (variables renamed, the code
+reformatted, comments rewritten, independent statements reordered, a helper inlined, all at
+once); one student hands in the instructor's solution, which also sits, as a "public" ``.py``
+file, in the reference folder, next to last year's notebook that another student copied. Every
+pair that shares an origin must rank above every pair that does not, cell by cell, and the
+copies of the references must be found. The margin (lowest copy minus highest independent pair)
+is printed per cell (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import csv
+import io
+import json
+import shutil
+import subprocess
+import symtable
+import sys
+import tokenize
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cs231n_utils import cli
+from cs231n_utils.grader import similarity_cells as cells
+from cs231n_utils.grader.similarity import OVERALL, Settings, run
+from cs231n_utils.grader.similarity_cells import count_tokens
+from cs231n_utils.submissions import answer_cells, build_submission, strip_solution_markers
+
+from .catalog import svm_right, svm_wrong
+from .catalog.harness import Entry, cell, write_course
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "svm"
+CELLS = ("score_function", "svm_loss_naive", "svm_loss_vectorized", "train_predict", "tuning")
+
+
+# -- disguises ------------------------------------------------------------------------------------
+
+SYNONYMS = {"loss": "total", "dW": "grad_w", "scores": "class_scores", "margin": "m", "margins": "hinge",
+            "num_train": "n_ex", "N": "count", "i": "ex", "j": "c_idx", "idx": "batch_rows", "grad": "g"}
+
+
+def _new_name(name: str) -> str:
+    return SYNONYMS.get(name, f"my_{name}")
+
+
+def _renamable(source: str) -> set[str]:
+    """Names local to a function of ``source`` (not its parameters): renaming them changes nothing."""
+    top = symtable.symtable(source, "<cell>", "exec")
+    names, keep, tables = set(), set(), list(top.get_children())
+    keep |= {s.get_name() for s in top.get_symbols()}  # the cell's own globals are used by later cells
+    while tables:
+        table = tables.pop()
+        tables.extend(table.get_children())
+        for sym in table.get_symbols():
+            if sym.is_parameter() or not sym.is_local():
+                keep.add(sym.get_name())
+            elif table.get_type() == "function":
+                names.add(sym.get_name())
+    return names - keep
+
+
+def rename_locals(source: str) -> str:
+    """``source`` with every function's local variables renamed (attributes and keywords kept)."""
+    names = _renamable(source)
+    lines = source.splitlines(keepends=True)
+    toks = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    edits = []
+    depth_calls: list[bool] = []  # per open bracket: is it a call's (keyword arguments inside)?
+    significant = [t for t in toks if t.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT,
+                                                     tokenize.INDENT, tokenize.DEDENT)]
+    for k, tok in enumerate(significant):
+        prev = significant[k - 1] if k else None
+        nxt = significant[k + 1] if k + 1 < len(significant) else None
+        if tok.type == tokenize.OP and tok.string in "([{":
+            depth_calls.append(tok.string == "(" and prev is not None and prev.type == tokenize.NAME)
+        elif tok.type == tokenize.OP and tok.string in ")]}":
+            depth_calls.pop()
+        elif tok.type == tokenize.NAME and tok.string in names:
+            attribute = prev is not None and prev.string == "."
+            keyword = depth_calls and depth_calls[-1] and nxt is not None and nxt.string == "="
+            if not attribute and not keyword:
+                edits.append(tok)
+    for tok in reversed(edits):  # right to left, so earlier columns stay valid
+        row, col = tok.start
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + _new_name(tok.string) + line[tok.end[1]:]
+    return "".join(lines)
+
+
+def reformat(source: str) -> str:
+    """``source`` as a formatter writes it at 60 columns (ruff format: other line breaks, quotes,
+    trailing commas)."""
+    proc = subprocess.run([sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "60", "-"],
+                          input=source, capture_output=True, text=True, check=True)
+    return proc.stdout
+
+def recomment(source: str) -> str:
+    """``source`` with its comments removed and others written above its loops, tests and returns."""
+    comments = {t.start[0]: t.start[1] for t in tokenize.generate_tokens(io.StringIO(source).readline)
+                if t.type == tokenize.COMMENT}
+    out = []
+    for number, line in enumerate(source.splitlines(), 1):
+        code = line[: comments[number]].rstrip() if number in comments else line
+        if number in comments and not code.strip():
+            continue
+        stripped = code.lstrip()
+        indent = code[: len(code) - len(stripped)]
+        for word, note in (("for ", "go over them one at a time"), ("if ", "only when it matters"),
+                           ("return ", "hand back the result")):
+            if stripped.startswith(word):
+                out.append(f"{indent}# {note}")
+        out.append(code)
+    return "\n".join(out) + "\n"
+
+
+def _effects(stmt: ast.stmt) -> tuple[set[str], set[str]]:
+    """(names a simple statement may change, names it reads): method calls change their object."""
+    writes, reads = set(), set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Name):
+            (writes if isinstance(node.ctx, ast.Store) else reads).add(node.id)
+        elif isinstance(node, (ast.Subscript, ast.Attribute)) and isinstance(node.ctx, ast.Store):
+            base = node.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                writes.add(base.id)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and isinstance(node.func.value, ast.Name):
+            writes.add(node.func.value.id)  # rng.choice(...), history.append(...)
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+        writes.add(stmt.target.id)
+    return writes, reads
+
+
+def _independent_pairs(body: list[ast.stmt]) -> list[tuple[ast.stmt, ast.stmt]]:
+    """Adjacent simple statements of ``body`` (and nested bodies) that can trade places, not overlapping."""
+    pairs, k = [], 0
+    simple = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
+    while k + 1 < len(body):
+        a, b = body[k], body[k + 1]
+        if isinstance(a, simple) and isinstance(b, simple) and a.end_lineno < b.lineno:
+            (wa, ra), (wb, rb) = _effects(a), _effects(b)
+            if not (wa & (wb | rb)) and not (wb & (wa | ra)):
+                pairs.append((a, b))
+                k += 2
+                continue
+        k += 1
+    for stmt in body:
+        for field in ("body", "orelse"):
+            pairs += _independent_pairs(getattr(stmt, field, None) or [])
+    return pairs
+
+
+def reorder(source: str) -> str:
+    """``source`` with adjacent independent statements swapped, line for line (formatting kept)."""
+    pairs = _independent_pairs(ast.parse(source).body)
+    if not pairs:
+        raise ValueError("nothing to reorder in this source")
+    lines = source.splitlines(keepends=True)
+    for a, b in sorted(pairs, key=lambda p: -p[0].lineno):  # bottom up: line numbers above stay valid
+        first, second = lines[a.lineno - 1: a.end_lineno], lines[b.lineno - 1: b.end_lineno]
+        lines[a.lineno - 1: b.end_lineno] = second + lines[a.end_lineno: b.lineno - 1] + first
+    ast.parse("".join(lines))  # still Python
+    return "".join(lines)
+
+
+def disguise_all(source: str) -> str:
+    """Every disguise at once: reordered, renamed, recommented."""
+    return recomment(rename_locals(reformat(reorder_or_same(source))))
+
+
+# -- a student who writes helpers, and the copy that inlines them ----------------------------------
+
+HELPER_VECTORIZED = '''def _hinge_margins(scores, y):
+    """Margins max(0, s_j - s_y + 1) of every class, zero at the correct one."""
+    rows = np.arange(scores.shape[0])
+    correct = scores[rows, y].reshape(-1, 1)
+    out = np.maximum(0.0, scores - correct + 1.0)
+    out[rows, y] = 0.0
+    return out
+
+
+def svm_loss_vectorized(W, X, y, reg):
+    n = X.shape[0]
+    margins = _hinge_margins(X @ W, y)
+    loss = np.sum(margins) / n + reg * np.sum(W ** 2)
+    mask = (margins > 0).astype(X.dtype)
+    mask[np.arange(n), y] -= np.sum(mask, axis=1)
+    dW = X.T.dot(mask) / n + 2.0 * reg * W
+    return float(loss), dW
+'''
+INLINED_VECTORIZED = '''def svm_loss_vectorized(W, X, y, reg):
+    n = X.shape[0]
+    scores = X @ W
+    rows = np.arange(scores.shape[0])
+    correct = scores[rows, y].reshape(-1, 1)
+    margins = np.maximum(0.0, scores - correct + 1.0)
+    margins[rows, y] = 0.0
+    loss = np.sum(margins) / n + reg * np.sum(W ** 2)
+    mask = (margins > 0).astype(X.dtype)
+    mask[np.arange(n), y] -= np.sum(mask, axis=1)
+    dW = X.T.dot(mask) / n + 2.0 * reg * W
+    return float(loss), dW
+'''
+HELPER_TRAIN = '''def _minibatch(rng, X, y, size):
+    """size rows of X and y, drawn with replacement."""
+    picked = rng.choice(len(X), size=size, replace=True)
+    return X[picked], y[picked]
+
+
+def train_linear_classifier(loss_fn, W, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100,
+                            batch_size=200, rng=None, verbose=False):
+    rng = np.random.default_rng(rng)
+    weights = np.array(W, copy=True)
+    history = []
+    for step in range(num_iters):
+        X_batch, y_batch = _minibatch(rng, X, y, batch_size)
+        value, grad = loss_fn(weights, X_batch, y_batch, reg)
+        history.append(float(value))
+        weights = weights - learning_rate * grad
+        if verbose and step % 100 == 0:
+            print(f"step {step}: loss {value:.4f}")
+    return weights, history
+
+
+def predict_linear_classifier(W, X):
+    scores = X @ W
+    return scores.argmax(axis=1)
+'''
+INLINED_TRAIN = '''def train_linear_classifier(loss_fn, W, X, y, learning_rate=1e-3, reg=1e-5, num_iters=100,
+                            batch_size=200, rng=None, verbose=False):
+    rng = np.random.default_rng(rng)
+    weights = np.array(W, copy=True)
+    history = []
+    for step in range(num_iters):
+        picked = rng.choice(len(X), size=batch_size, replace=True)
+        X_batch, y_batch = X[picked], y[picked]
+        value, grad = loss_fn(weights, X_batch, y_batch, reg)
+        history.append(float(value))
+        weights = weights - learning_rate * grad
+        if verbose and step % 100 == 0:
+            print(f"step {step}: loss {value:.4f}")
+    return weights, history
+
+
+def predict_linear_classifier(W, X):
+    scores = X @ W
+    return scores.argmax(axis=1)
+'''
+
+
+# -- the class ------------------------------------------------------------------------------------
+
+#: A catalog style sharing more than this share of its lines (starter removed, variables renamed
+#: alike) with a style already taken, or with the solution, is a variant of it, not an independent
+#: solution: the catalogs also change one line of a canonical implementation to exercise the grader
+#: (the regularization spelled three ways, the batch drawn four ways), and to a similarity engine,
+#: as to a reader, that is a copy with one line changed.
+VARIANT_LINES = 0.5
+
+
+@dataclass(frozen=True)
+class Member:
+    """A student's (or reference's) answer cells, and the independent solution each comes from."""
+
+    name: str
+    sources: dict[str, str]  #: grade_id -> source as handed in
+    origin: dict[str, str]  #: grade_id -> the independent solution it derives from ("" for none)
+
+
+def starter_sources() -> dict[str, str]:
+    return dict(cells.read_starter(REPO / "assignments" / ASSIGNMENT).cells)
+
+
+def solution_sources() -> dict[str, str]:
+    nb = nbformat.read(REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    return {g: strip_solution_markers(c.source) for g, c in answer_cells(nb).items() if g in CELLS}
+
+
+def catalog_styles() -> dict[str, list[str]]:
+    """Every right style of tests/catalog/svm_right.py, by answer cell (two functions paired up)."""
+    r = svm_right
+    values = lambda variants: list(variants.values())  # noqa: E731
+    return {"score_function": [cell(a, b) for a, b in zip(values(r.LINEAR_SCORES_VARIANTS),
+                                                          values(r.BIAS_TRICK_VARIANTS))],
+            "svm_loss_naive": values(r.NAIVE_VARIANTS),
+            "svm_loss_vectorized": values(r.VECTORIZED_VARIANTS),
+            "train_predict": [cell(a, b) for a, b in zip(values(r.TRAIN_VARIANTS),
+                                                         values(r.PREDICT_VARIANTS))],
+            "tuning": values(r.TUNING_VARIANTS)}
+
+
+def _code_lines(source: str, starter: str) -> set[str]:
+    """The lines of ``source`` (starter removed), each identifier written ``V``: lines as written
+    whatever the variables are called."""
+    from pygments.lexers import PythonLexer
+    from pygments.token import Comment, Name
+
+    lexer, out = PythonLexer(), set()
+    for line in cells.remove_starter(source, [starter]).splitlines():
+        shape = "".join("V" if kind in Name else value for kind, value in lexer.get_tokens(line)
+                        if value.strip() and kind not in Comment)
+        if shape:
+            out.add(shape)
+    return out
+
+
+def independent_styles() -> dict[str, list[str]]:
+    """Per answer cell, the catalog styles that are no variant of the solution or of one another."""
+    starter, solution = starter_sources(), solution_sources()
+    out = {}
+    for g, styles in catalog_styles().items():
+        taken, out[g] = [_code_lines(solution[g], starter[g])], []
+        for style in styles:
+            lines = _code_lines(style, starter[g])
+            if all(len(lines & t) <= VARIANT_LINES * len(lines) for t in taken):
+                out[g].append(style)
+                taken.append(lines)
+    return out
+
+
+def _copy(name: str, of: Member, disguise, only: dict[str, str] | None = None) -> Member:
+    sources = {g: (only or {}).get(g) or disguise(src) for g, src in of.sources.items()}
+    return Member(name, sources, dict(of.origin))
+
+
+def proof_class() -> tuple[list[Member], dict[str, Member]]:
+    """(students, reference documents by file name) of the proof class.
+
+    ``indep_<i>`` writes style i of each cell's independent styles (the cell as released where
+    there are fewer); ``helper_style`` writes two cells with helpers; ``public_copy`` hands in
+    the solution; six copies disguise others; the references are the solution as a ``.py`` file
+    and last year's notebook, which ``indep_06`` copied.
+    """
+    starter, styles = starter_sources(), independent_styles()
+    indep = []
+    for i in range(max(map(len, styles.values()))):
+        name = f"indep_{i:02d}"
+        sources = {g: styles[g][i] if i < len(styles[g]) else starter[g] for g in CELLS}
+        indep.append(Member(name, sources, {g: name if i < len(styles[g]) else "" for g in CELLS}))
+    helper = Member("helper_style", {**starter, "svm_loss_vectorized": HELPER_VECTORIZED,
+                                     "train_predict": HELPER_TRAIN},
+                    {g: "helper_style" if g in ("svm_loss_vectorized", "train_predict") else ""
+                     for g in CELLS})
+    solution = Member("public_copy", solution_sources(), {g: "solution" for g in CELLS})
+    copies = [
+        _copy("copy_renamed", indep[0], rename_locals),
+        _copy("copy_reformatted", indep[1], reformat),
+        _copy("copy_recommented", indep[2], recomment),
+        _copy("copy_reordered", indep[3], reorder_or_same),
+        _copy("copy_inlined", helper, lambda src: src,
+              {"svm_loss_vectorized": INLINED_VECTORIZED, "train_predict": INLINED_TRAIN}),
+        _copy("copy_disguised", indep[4], disguise_all),
+    ]
+    public = "\n\n".join(solution.sources.values())
+    references = {"github_svm.py": Member("github_svm.py", {cells.ANY_CELL: public}, dict(solution.origin)),
+                  "last_year/svm.ipynb": Member("last_year/svm.ipynb", dict(indep[6].sources),
+                                                dict(indep[6].origin))}
+    return [*indep, helper, solution, *copies], references
+
+
+def reorder_or_same(source: str) -> str:
+    """Reordered where the cell has independent statements, else as it was (the released tuning cell)."""
+    try:
+        return reorder(source)
+    except ValueError:
+        return source
+
+
+# -- the course on disk ---------------------------------------------------------------------------
+
+#: What a copier adds to a copied loss to try to break the HTML page: it must come out escaped.
+HOSTILE = '''    """</pre><script>alert("copied")</script>"""\n'''
+
+
+def hostile_copy(of: Member) -> Member:
+    """A verbatim copy of ``of``'s vectorized loss with markup in a docstring (a copy like the others)."""
+    source = of.sources["svm_loss_vectorized"]
+    head, body = source.split("\n", 1)
+    return Member("hostile", {**starter_sources(), "svm_loss_vectorized": f"{head}\n{HOSTILE}{body}"},
+                  {g: of.origin["svm_loss_vectorized"] if g == "svm_loss_vectorized" else "" for g in CELLS})
+
+
+def write_class(members: list[Member], tmp_path: Path) -> Path:
+    """A released SVM course with one submission per member (tests/catalog/harness.py)."""
+    entries = [Entry(m.name, "similarity class member", dict(m.sources),
+                     gap="similarity reads the sources and grades nothing") for m in members]
+    root = write_course(ASSIGNMENT, entries, tmp_path)
+    shutil.rmtree(root / "submitted" / "reference")  # the harness's full solution: public_copy is that
+    return root
+
+
+def write_references(references: dict[str, Member], root: Path, folder: Path) -> Path:
+    """The reference folder: ``.py`` documents as they are, notebooks as released copies filled in."""
+    student_nb = nbformat.read(root / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    solution_nb = nbformat.read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    for name, member in references.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith(".py"):
+            path.write_text(member.sources[cells.ANY_CELL])
+        else:
+            nbformat.write(build_submission(student_nb, solution_nb, fill=[], overrides=member.sources), path)
+    return folder
+
+
+@dataclass(frozen=True)
+class ProofRun:
+    root: Path
+    references: Path
+    members: dict[str, Member]  #: students and references (as ``reference:<file>``) by owner
+    data: dict  #: similarity.json, every pair with matching code listed
+    output: str  #: what the command printed
+
+
+@pytest.fixture(scope="module")
+def proof(tmp_path_factory: pytest.TempPathFactory) -> ProofRun:
+    """The proof class, compared by ``cs231n-kit similarity --top 100000`` (every pair listed)."""
+    tmp = tmp_path_factory.mktemp("similarity")
+    students, references = proof_class()
+    students.append(hostile_copy(next(m for m in students if m.name == "indep_07")))
+    root = write_class(students, tmp)
+    ref_dir = write_references(references, root, tmp / "references")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["similarity", ASSIGNMENT, "--course", str(root), "--reference", str(ref_dir),
+                         "--top", "100000"]) == 0
+    members = {m.name: m for m in students} | {cells.REFERENCE_PREFIX + n: m for n, m in references.items()}
+    data = json.loads((root / "grading" / ASSIGNMENT / "similarity.json").read_text())
+    return ProofRun(root, ref_dir, members, data, out.getvalue())
+
+
+def _origin(run: ProofRun, owner: str, cell_id: str) -> str:
+    member = run.members.get(owner)
+    if member is None:
+        return ""
+    return member.origin.get(cell_id) or member.origin.get(cells.ANY_CELL, "")
+
+
+def copies_and_independent(run: ProofRun, cell_id: str) -> tuple[list[dict], list[dict]]:
+    """(pairs of one origin, pairs of two) among the listed pairs of a cell."""
+    pairs = [p for p in run.data["pairs"] if p["cell"] == cell_id]
+    copies = [p for p in pairs if _origin(run, p["a"], cell_id)
+              and _origin(run, p["a"], cell_id) == _origin(run, p["b"], cell_id)]
+    independent = [p for p in pairs if p not in copies]
+    return copies, independent
+
+
+def expected_copies(run: ProofRun, cell_id: str) -> set[frozenset[str]]:
+    """The pairs of owners that share an origin in a cell and wrote enough code to be compared."""
+    owners = [o for o, m in run.members.items() if _origin(run, o, cell_id)]
+    out = set()
+    for a, b in combinations(owners, 2):
+        if a.startswith(cells.REFERENCE_PREFIX) and b.startswith(cells.REFERENCE_PREFIX):
+            continue
+        if _origin(run, a, cell_id) != _origin(run, b, cell_id):
+            continue
+        student = a if not a.startswith(cells.REFERENCE_PREFIX) else b
+        code = cells.remove_starter(run.members[student].sources[cell_id], [starter_sources()[cell_id]])
+        if count_tokens(code) >= Settings().min_tokens:
+            out.add(frozenset((a, b)))
+    return out
+
+
+# -- the proof ------------------------------------------------------------------------------------
+
+def test_every_copy_ranks_above_every_independent_pair(proof: ProofRun) -> None:
+    """Cell by cell, the least similar copy is more similar than the most similar independent pair."""
+    margins = {}
+    for cell_id in CELLS:
+        copies, independent = copies_and_independent(proof, cell_id)
+        found = {frozenset((p["a"], p["b"])) for p in copies}
+        missing = expected_copies(proof, cell_id) - found
+        assert not missing, f"{cell_id}: copies with no matching code at all: {sorted(map(sorted, missing))}"
+        if not copies:
+            continue
+        low = min(copies, key=lambda p: p["similarity"])
+        none = {"similarity": 0.0, "a": "-", "b": "-"}
+        high = max(independent, key=lambda p: p["similarity"], default=none)
+        margins[cell_id] = low["similarity"] - high["similarity"]
+        print(f"{cell_id:22s} {len(copies):2d} copies >= {low['similarity']:.3f} ({low['a']} ~ {low['b']}), "
+              f"{len(independent):3d} independent pairs <= {high['similarity']:.3f} "
+              f"({high['a']} ~ {high['b']}): "
+              f"margin {margins[cell_id]:+.3f}")
+        assert margins[cell_id] > 0, (
+            f"{cell_id}: the copy {low['a']} ~ {low['b']} ({low['similarity']:.3f}) ranks below the "
+            f"independent pair {high['a']} ~ {high['b']} ({high['similarity']:.3f})")
+    assert set(margins) >= {"svm_loss_naive", "svm_loss_vectorized", "train_predict", "tuning"}
+
+
+def test_the_threshold_flags_the_copies_and_no_independent_pair(proof: ProofRun) -> None:
+    """At the default threshold, what is flagged in a cell is exactly its copies."""
+    threshold = proof.data["threshold"]
+    assert threshold == Settings().threshold
+    for cell_id in CELLS:
+        copies, independent = copies_and_independent(proof, cell_id)
+        missed = [(p["a"], p["b"], p["similarity"]) for p in copies if not p["flagged"]]
+        wrong = [(p["a"], p["b"], p["similarity"]) for p in independent if p["flagged"]]
+        assert not missed, f"{cell_id}: copies not flagged at {threshold}: {missed}"
+        assert not wrong, f"{cell_id}: independent pairs flagged at {threshold}: {wrong}"
+
+
+def test_the_copies_of_references_are_found(proof: ProofRun) -> None:
+    """The student who handed in the public solution, and the one who copied last year's notebook,
+    are flagged against those files, first in their cells, and overall."""
+    for student, ref in (("public_copy", "reference:github_svm.py"),
+                         ("indep_06", "reference:last_year/svm.ipynb")):
+        for cell_id in (*CELLS, OVERALL):
+            pairs = [p for p in proof.data["pairs"] if p["cell"] == cell_id]
+            mine = [p for p in pairs if {p["a"], p["b"]} == {student, ref}]
+            if cell_id != OVERALL and not expected_copies(proof, cell_id) & {frozenset((student, ref))}:
+                continue  # a cell too short to compare
+            assert mine and mine[0]["flagged"], f"{cell_id}: {student} ~ {ref} not flagged"
+            assert mine[0]["similarity"] >= 0.95, f"{cell_id}: {student} ~ {ref}: {mine[0]['similarity']}"
+            assert mine[0]["similarity"] == max(p["similarity"] for p in pairs if ref in (p["a"], p["b"]))
+
+
+def test_pairs_are_ranked_per_cell_and_the_outputs_agree(proof: ProofRun) -> None:
+    """similarity.json has exactly its schema, ranked per cell then overall; the CSV and HTML agree."""
+    data = proof.data
+    assert set(data) == {"assignment", "threshold", "pairs"} and data["assignment"] == ASSIGNMENT
+    required = {"a", "b", "cell", "similarity", "flagged", "a_code", "b_code"}
+    assert all(required <= set(p) <= required | {"a_spans", "b_spans"} for p in data["pairs"])
+    order = [p["cell"] for p in data["pairs"]]
+    assert order == sorted(order, key=[*CELLS, OVERALL].index), "pairs grouped by cell, in notebook order"
+    for cell_id in (*CELLS, OVERALL):
+        sims = [p["similarity"] for p in data["pairs"] if p["cell"] == cell_id]
+        assert sims == sorted(sims, reverse=True)
+    assert all(0.0 <= p["similarity"] <= 1.0 and not p["a"].startswith("reference:") for p in data["pairs"])
+    for p in data["pairs"]:
+        for side in "ab":
+            assert all(0 <= s < e <= len(p[f"{side}_code"]) for s, e in p[f"{side}_spans"])
+    folder = proof.root / "grading" / ASSIGNMENT
+    with open(folder / "similarity.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["cell"], r["a"], r["b"]) for r in rows] == [(p["cell"], p["a"], p["b"]) for p in data["pairs"]]
+    page = (folder / "similarity.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;alert(&quot;copied&quot;)&lt;/script&gt;" in page
+    assert "<mark>" in page and "reference:github_svm.py" in page
+    assert "most similar" in proof.output and "no grade changed" in proof.output
+
+
+def test_scores_are_the_same_from_run_to_run(proof: ProofRun) -> None:
+    """copydetect's hashes are seeded per process: the workers fix the seed, so a second run agrees."""
+    again = run(proof.root, ASSIGNMENT, proof.references, Settings(top=100_000))
+    assert [(p.cell, p.a, p.b, round(p.similarity, 4)) for p in again.pairs] == \
+        [(p["cell"], p["a"], p["b"], p["similarity"]) for p in proof.data["pairs"]]
+
+
+# -- short answers from the same starter ----------------------------------------------------------
+
+def quiet_class() -> list[Member]:
+    """A class that wrote only the score cell: the catalog's 16 styles, and the plain answer (the
+    catalog's standard functions, and the solution's) written by four students each."""
+    starter = starter_sources()
+    plain = cell(svm_wrong.LINEAR_SCORES, svm_wrong.BIAS_TRICK)
+    answers = catalog_styles()["score_function"] + [plain] * 4 + [solution_sources()["score_function"]] * 4
+    return [Member(f"student_{i:02d}", {**starter, "score_function": src}, {})
+            for i, src in enumerate(answers)]
+
+
+def test_short_answers_from_the_same_starter_stay_quiet(tmp_path: Path) -> None:
+    """No pair flagged in a class of short score functions, though eight students wrote the same
+    plain answer: under the minimum length a cell is not compared (and without it, it would be)."""
+    root = write_class(quiet_class(), tmp_path)
+    report = run(root, ASSIGNMENT)
+    score = next(c for c in report.cells if c.cell == "score_function")
+    print(f"score_function: {score.answers} answers, {score.short} under {Settings().min_tokens} tokens, "
+          f"{score.pairs} pairs compared, {score.flagged} flagged")
+    assert score.answers == len(quiet_class()) and score.short >= 8
+    assert not report.flagged(), [(p.cell, p.a, p.b, p.similarity) for p in report.flagged()]
+    loud = run(root, ASSIGNMENT, settings=Settings(min_tokens=0))
+    assert any(p.cell == "score_function" and p.similarity == 1.0 for p in loud.flagged()), \
+        "the identical plain answers are what the minimum length keeps quiet"
