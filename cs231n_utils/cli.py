@@ -258,6 +258,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_similarity(args: argparse.Namespace) -> int:
+    from .grader.batch import WORK_DIR
+    from .grader.similarity import Settings, run
+    from .grader.similarity_report import summary, write_all
+
+    root = _course_root(args.course)
+    try:
+        settings = Settings(threshold=args.threshold, min_tokens=args.min_tokens, top=args.top,
+                            workers=args.workers)
+        reference = Path(args.reference).resolve() if args.reference else None
+        report = run(root, args.assignment, reference, settings)
+    except ValueError as exc:
+        raise course.CourseError(str(exc)) from exc
+    paths = write_all(report, root / WORK_DIR / args.assignment)
+    print(summary(report))
+    print(f"written: {', '.join(str(p) for p in paths)} (no grade changed)")
+    return 0
+
+
 def cmd_grades(args: argparse.Namespace) -> int:
     root = _course_root(args.course)
     print(course.format_grade_table(course.grade_table(root, args.assignment)))
@@ -451,6 +470,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-parts", action="store_true", help="with --canvas: totals only, no column per part")
     p = add("grades", cmd_grades, "print the grade table of an assignment from the gradebook")
     p.add_argument("assignment")
+    p = add("similarity", cmd_similarity, "rank pairs of students (and reference solutions) by code "
+                                          "similarity per answer cell, starter removed; changes no grade")
+    p.add_argument("assignment")
+    p.add_argument("--reference", metavar="DIR",
+                   help="reference solutions: .ipynb (cells matched by grade_id) and .py files (compared "
+                        "with every answer cell), searched recursively")
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help="flag pairs whose matching share of code reaches this (default 0.5)")
+    p.add_argument("--min-tokens", type=int, default=80,
+                   help="compare a cell only when its code, starter removed, has this many tokens "
+                        "(default 80)")
+    p.add_argument("--top", type=int, default=20,
+                   help="unflagged pairs listed per cell besides the flagged ones (default 20)")
+    p.add_argument("--workers", type=int, default=2, help="processes comparing cells at once (default 2)")
     p = add("demo", cmd_demo, "release, autograde a demo class (full, blank, half) and print grades")
     p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     p.add_argument("--dataset", default="digits", help="dataset to grade on (default: digits)")
