@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .gradcheck import REL_ERROR_FLOOR, grad_check_sparse
+from .gradcheck import REL_ERROR_FLOOR, GradientVerdict, grad_check_sparse, judge_gradient
 from .outcomes import RequirementOutcome
 
 #: Calls that hide a Python-level loop over rows.
@@ -176,7 +176,9 @@ def numerical_gradient_error(
 
     The error is scale-aware: the largest ``|numerical - analytic|`` over the checked entries,
     divided by the gradient's magnitude (the largest entry of ``dW`` or of the numerical
-    values), so that an entry that is nearly zero cannot fail a right gradient.
+    values), so that an entry that is nearly zero cannot fail a right gradient. Centred
+    differences only, as the graded tests need at their inputs, which keep away from kinks; the
+    checks a student runs on real data judge kinks apart (:func:`~.gradcheck.judge_gradient`).
 
     Returns
     -------
@@ -908,37 +910,58 @@ def compare_implementations(
     num_checks: int = 10,
     rng: np.random.Generator | int | None = 0,
 ) -> str:
-    """Compare several implementations of one loss, and each with the numerical gradient.
+    """Compare several implementations of one loss with each other, then each with the numerical gradient.
 
-    For the student's own check (not graded): when a naive and a vectorized version disagree,
-    it says which one is off, judged by centred differences of its own loss, instead of
-    leaving the student to guess. Use float64 ``W``.
+    For the student's own check (not graded). Two right implementations give the same loss and
+    gradient up to rounding, so the pairs come first. Each gradient is then judged against finite
+    differences of its own loss by :func:`~.gradcheck.judge_gradient`: scale-aware, and kink-aware
+    (where a hinge margin crosses 0 within ``h`` of a checked entry, dW must lie between the
+    one-sided slopes, as every subgradient does, instead of matching the centred difference), so
+    that right code is never called wrong and, when two versions disagree, the student learns
+    which one is off. Use float64 ``W``.
 
     Returns
     -------
     str
-        One line per implementation (its loss and how far its gradient is from its own
-        numerical gradient), then one line per pair (how far apart they are).
+        One line per pair (how far apart they are), one line per implementation (its loss and
+        its gradient's verdict), and a last line when all of them agree on everything.
     """
     W = np.asarray(W, dtype=np.float64)
-    results = {}
-    lines = []
+    results: dict[str, tuple[float, np.ndarray]] = {}
+    verdicts: dict[str, GradientVerdict] = {}
+    problems = []
     for name, fn in loss_fns.items():
         try:
-            loss, dW = check_loss_output(fn(W.copy(), X, y, reg), W, name)
-            error, _ = numerical_gradient_error(fn, W, X, y, reg, num_checks=num_checks, rng=rng, name=name)
+            results[name] = check_loss_output(fn(W.copy(), X, y, reg), W, name)
+            verdicts[name] = judge_gradient(lambda w, fn=fn: float(fn(w, X, y, reg)[0]), W.copy(),
+                                            results[name][1], num_checks, rng=rng)
         except Exception as exc:  # noqa: BLE001 (reported to the student)
-            lines.append(f"{name}: cannot be checked ({_describe(exc)})")
-            continue
-        results[name] = (loss, dW)
-        verdict = "agrees with" if error <= 1e-5 else "DISAGREES with"
-        lines.append(f"{name}: loss {loss:.6g}; its gradient {verdict} the numerical gradient "
-                     f"(error {error:.1e} of its size)")
+            results.pop(name, None)
+            problems.append(f"{name}: cannot be checked ({_describe(exc)})")
+    pair_lines, pairs_agree = _compare_pairs(results, X, W)
+    lines = pair_lines + problems
+    lines += [f"{name}: loss {loss:.6g}; its gradient {verdicts[name].describe()}"
+              for name, (loss, _) in results.items()]
+    if len(verdicts) > 1 and not problems and pairs_agree and all(v.agrees for v in verdicts.values()):
+        every = "Both" if len(verdicts) == 2 else f"All {len(verdicts)}"
+        lines.append(f"{every} agree with each other and with the numerical gradient: the gradient is right.")
+    return "\n".join(lines)
+
+
+def _compare_pairs(results: Mapping[str, tuple[float, np.ndarray]], X: np.ndarray,
+                   W: np.ndarray) -> tuple[list[str], bool]:
+    """One line per pair of implementations (loss, dW (D, C)), and whether all pairs agree up to rounding."""
+    lines, all_agree = [], True
     names = list(results)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             (la, ga), (lb, gb) = results[a], results[b]
             limit = tolerance_for(X, W, ga, gb)
-            lines.append(f"{a} vs {b}: loss {scaled_error(la, lb):.1e}, gradient {scaled_error(ga, gb):.1e} "
-                         f"apart (relative to their size; rounding alone stays below {limit:.0e})")
-    return "\n".join(lines)
+            loss_gap, grad_gap = scaled_error(la, lb), scaled_error(ga, gb)
+            agree = max(loss_gap, grad_gap) <= limit
+            all_agree &= agree
+            verdict = "agree" if agree else "DISAGREE"
+            lines.append(f"{a} and {b} {verdict} with each other: loss {loss_gap:.1e}, gradient "
+                         f"{grad_gap:.1e} apart (relative to their size; rounding alone stays below "
+                         f"{limit:.0e})")
+    return lines, all_agree

@@ -5,6 +5,8 @@ import pytest
 
 from cs231n_utils import grading
 
+from .test_gradcheck import MISTAKES, kinked_dev_set, svm_reference, svm_with_mistake
+
 
 def _quadratic_loss(W, X, y, reg):
     # loss = 0.5 * sum((X W)^2) / N + reg * sum(W^2): a known, smooth gradient
@@ -46,6 +48,55 @@ def test_numerical_gradient_check_accepts_right_and_rejects_wrong():
 
     with pytest.raises(AssertionError, match="regularization"):
         grading.check_gradient_numerically(no_reg_grad, W, X, y, 10.0)
+
+
+def svm_loops(W, X, y, reg):
+    """The SVM loss example by example: right, in another summation order than svm_reference."""
+    loss, dW = 0.0, np.zeros_like(W)  # W (D, C)
+    for i in range(X.shape[0]):
+        scores = X[i] @ W  # (C,)
+        margins = np.maximum(0.0, scores - scores[y[i]] + 1)
+        margins[y[i]] = 0
+        active = margins > 0
+        loss += margins.sum()
+        dW[:, active] += X[i][:, None]
+        dW[:, y[i]] -= active.sum() * X[i]
+    return float(loss / X.shape[0] + reg * np.sum(W * W)), dW / X.shape[0] + 2 * reg * W
+
+
+def test_compare_implementations_calls_right_code_on_kinks_right():
+    """On a dev set whose checked entries sit on hinge kinks (CIFAR-10 at reg = 5e4), two right
+    versions agree with each other and each with its numerical gradient, kinks reported apart."""
+    W, X, y, reg = kinked_dev_set()
+    text = grading.compare_implementations({"loops": svm_loops, "vectorized": svm_reference}, W, X, y, reg)
+    lines = text.splitlines()
+    assert lines[0].startswith("loops and vectorized agree with each other"), text
+    for line in lines[1:3]:
+        assert "gradient agrees with the numerical gradient" in line and "sit on a kink" in line, text
+    assert lines[3].startswith("Both agree") and "DISAGREE" not in text and len(lines) == 4
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_compare_implementations_names_the_wrong_one(mistake):
+    W, X, y, reg = kinked_dev_set()
+    text = grading.compare_implementations({"right": svm_reference, "wrong": svm_with_mistake(mistake)},
+                                           W, X, y, reg)
+    lines = text.splitlines()
+    assert lines[0].startswith("right and wrong DISAGREE with each other"), text
+    assert "its gradient agrees" in lines[1] and "its gradient DISAGREES" in lines[2], text
+    assert "Both agree" not in text
+
+
+def test_compare_implementations_reports_a_function_that_fails():
+    W, X, y, reg = kinked_dev_set()
+
+    def broken(W, X, y, reg):
+        raise ValueError("shapes (500,400) and (3,10) not aligned")
+
+    text = grading.compare_implementations({"right": svm_reference, "broken": broken}, W, X, y, reg)
+    assert "broken: cannot be checked (your code raised ValueError: shapes" in text, text
+    assert "Both agree" not in text
+    assert "right: loss" in text and "broken: loss" not in text
 
 
 def test_inputs_unchanged():
