@@ -387,6 +387,20 @@ CATALOG: list[Entry] = [
               LOCAL_SEARCH, "    best_loss, _ = loss_fn(W, X, y, reg)\n    history = [float(best_loss)]\n",
               "    best_loss, history = np.inf, []\n")},
           LOCAL_TESTS),
+    entry("local_search_try_aliases_W",
+          "random_local_search makes the try with W_try = W, then W_try += the step, which moves W itself "
+          "even when the try is rejected",
+          {"random_local_search": swap(
+              LOCAL_SEARCH, "        W_try = W + step_size * rng.standard_normal(W.shape)\n",
+              "        W_try = W\n        W_try += step_size * rng.standard_normal(W.shape)\n")},
+          LOCAL_TESTS),
+    entry("local_search_compares_with_W0",
+          "random_local_search compares every try with the loss of W0 instead of the loss of the best W so "
+          "far, and never updates that loss",
+          {"random_local_search": swap(swap(LOCAL_SEARCH, "            W, best_loss = W_try, loss",
+                                            "            W = W_try"),
+                                       "history.append(float(best_loss))",
+                                       "history.append(float(min(loss, best_loss)))")}, LOCAL_TESTS),
     entry("gd_adds_gradient", "gradient_descent steps up the slope: W += learning_rate * dW",
           {"gradient_descent": swap(GRADIENT_DESCENT, "W -= learning_rate * dW", "W += learning_rate * dW")},
           GD_TESTS),
