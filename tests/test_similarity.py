@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import csv
+import functools
 import io
 import json
 import shutil
@@ -33,7 +34,7 @@ import pytest
 
 from cs231n_utils import cli
 from cs231n_utils.grader import similarity_cells as cells
-from cs231n_utils.grader.similarity import OVERALL, Settings, run
+from cs231n_utils.grader.similarity import OVERALL, Settings, compare, run
 from cs231n_utils.grader.similarity_cells import count_tokens
 from cs231n_utils.submissions import answer_cells, build_submission, strip_solution_markers
 
@@ -318,6 +319,7 @@ def _code_lines(source: str, starter: str) -> set[str]:
     return out
 
 
+@functools.cache
 def independent_styles() -> dict[str, list[str]]:
     """Per answer cell, the catalog styles that are no variant of the solution or of one another."""
     starter, solution = starter_sources(), solution_sources()
@@ -553,11 +555,19 @@ def test_pairs_are_ranked_per_cell_and_the_outputs_agree(proof: ProofRun) -> Non
     assert "most similar" in proof.output and "no grade changed" in proof.output
 
 
-def test_scores_are_the_same_from_run_to_run(proof: ProofRun) -> None:
-    """copydetect's hashes are seeded per process: the workers fix the seed, so a second run agrees."""
-    again = run(proof.root, ASSIGNMENT, proof.references, Settings(top=100_000))
-    assert [(p.cell, p.a, p.b, round(p.similarity, 4)) for p in again.pairs] == \
-        [(p["cell"], p["a"], p["b"], p["similarity"]) for p in proof.data["pairs"]]
+def test_scores_are_the_same_from_run_to_run() -> None:
+    """copydetect's hashes are seeded per process: the workers fix the seed, so two runs agree, even
+    with a winnowing window (which keeps the smallest hash of each window: which one depends on the
+    seed)."""
+    starter = starter_sources()
+    codes = [cells.CellCode(f"s{i}", g, cells.remove_starter(src, [starter[g]]))
+             for g in ("svm_loss_naive", "svm_loss_vectorized")
+             for i, src in enumerate(independent_styles()[g])]
+    settings = Settings(guarantee=Settings().noise + 5, top=1000)
+    one, two = (compare(ASSIGNMENT, codes, [], starter, settings) for _ in range(2))
+    assert len(one.pairs) > 10
+    assert [(p.cell, p.a, p.b, p.similarity, p.a_spans) for p in one.pairs] == \
+        [(p.cell, p.a, p.b, p.similarity, p.a_spans) for p in two.pairs]
 
 
 # -- short answers from the same starter ----------------------------------------------------------
@@ -585,3 +595,117 @@ def test_short_answers_from_the_same_starter_stay_quiet(tmp_path: Path) -> None:
     loud = run(root, ASSIGNMENT, settings=Settings(min_tokens=0))
     assert any(p.cell == "score_function" and p.similarity == 1.0 for p in loud.flagged()), \
         "the identical plain answers are what the minimum length keeps quiet"
+
+
+# -- starter removal and cell extraction ----------------------------------------------------------
+
+def test_the_released_cell_leaves_nothing_and_a_solution_its_code() -> None:
+    """The starter itself is removed whole; a solution keeps its code and loses signature, docstring,
+    ``# YOUR CODE HERE`` and nbgrader's markers, even with the signature re-wrapped."""
+    starter = starter_sources()
+    for cell_id in CELLS:
+        assert cells.remove_starter(starter[cell_id], [starter[cell_id]]) == ""
+    solution = solution_sources()["svm_loss_naive"]
+    code = cells.remove_starter("### BEGIN SOLUTION\n" + solution + "### END SOLUTION\n",
+                                [starter["svm_loss_naive"]])
+    assert "def svm_loss_naive" not in code and "Parameters" not in code and "SOLUTION" not in code
+    assert "for i in range(num_train):" in code and code.rstrip().endswith("return float(loss), dW")
+    original = svm_right.TRAIN_VARIANTS["rng_integers"]
+    wrapped = reformat(original)  # one parameter a line, and a trailing comma after the last
+    kept = cells.remove_starter(wrapped, [starter["train_predict"]])
+    assert "loss_fn" not in kept.split("rng = np.random.default_rng(rng)")[0]
+    # what is left of the signature: the formatter's comma, which cuts ") :" off the starter's run
+    assert count_tokens(kept) == count_tokens(cells.remove_starter(original, [starter["train_predict"]])) + 3
+
+
+def test_student_code_that_looks_like_starter_lines_is_kept() -> None:
+    """Only runs of starter tokens go: a student's own ``raise``, ``results = {}`` elsewhere, or a
+    lone name shared with the signature stay."""
+    starter = starter_sources()["tuning"]
+    student = starter.replace("raise NotImplementedError()",
+                              "for lr in (1e-7, 1e-6):\n    results[lr] = lr * 2\n")
+    kept = cells.remove_starter(student, [starter])
+    assert kept == "for lr in (1e-7, 1e-6):\n    results[lr] = lr * 2\n"
+
+
+def test_tokens_ignore_layout_and_comments() -> None:
+    assert count_tokens("x = f(a,  b)  # note\n") == count_tokens("x=f(\n    a,\n    b)") == 8
+    assert count_tokens('s = """two\nlines"""') == 3  # a string is one token
+
+
+def _notebook_with(path: Path, cells_: list[tuple[str, str]]) -> Path:
+    nb = nbformat.v4.new_notebook()
+    for grade_id, source in cells_:
+        c = nbformat.v4.new_code_cell(source)
+        if grade_id:
+            c.metadata["nbgrader"] = {"grade_id": grade_id, "solution": True, "grade": False}
+        nb.cells.append(c)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def small_course(tmp_path: Path) -> tuple[Path, cells.Starter]:
+    """A course with a released one-notebook assignment ``a1`` of two answer cells."""
+    _notebook_with(tmp_path / "assignments" / "a1" / "a1.ipynb",
+                   [("f", "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n"),
+                    ("", "print('not an answer')"),
+                    ("g", "def g(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n")])
+    return tmp_path, cells.read_starter(tmp_path / "assignments" / "a1")
+
+
+def test_unreadable_or_incomplete_submissions_are_named_and_the_rest_compared(small_course) -> None:
+    root, starter = small_course
+    sub = root / "submitted"
+    _notebook_with(sub / "ann" / "a1" / "a1.ipynb", [("f", "def f(x):\n    return x + 1\n")])
+    _notebook_with(sub / "bob" / "a1" / "a1.ipynb", [("f", "def f(x):\n    return 1\n"), ("f", "x = 2"),
+                                                      ("g", "def g(x):\n    return 2\n")])
+    (sub / "cat" / "a1").mkdir(parents=True)
+    (sub / "cat" / "a1" / "a1.ipynb").write_text("{not json")
+    (sub / "dan" / "a1").mkdir(parents=True)  # handed in nothing
+    found, problems = cells.read_class(root, "a1", starter)
+    assert sorted((c.owner, c.grade_id, c.code) for c in found) == [
+        ("ann", "f", "    return x + 1\n"), ("bob", "f", "    return 1\n"), ("bob", "g", "    return 2\n")]
+    said = "\n".join(map(str, problems))
+    assert "ann: a1.ipynb: answer cell 'g' is missing (expected a cell with nbgrader grade_id 'g')" in said
+    assert "bob: a1.ipynb: answer cell 'f' appears more than once (the first copy is compared)" in said
+    assert "cat: a1.ipynb is not valid notebook JSON" in said
+    assert "dan: a1.ipynb is missing from submitted/dan/a1/ (its cells f, g are not compared)" in said
+
+
+def test_references_are_matched_by_grade_id_or_compared_whole(small_course, tmp_path: Path) -> None:
+    root, starter = small_course
+    refs = tmp_path / "refs"
+    _notebook_with(refs / "last_year.ipynb", [("g", "def g(x):\n    return 3\n")])
+    _notebook_with(refs / "github" / "plain.ipynb", [("", "def f(x):\n    return 4\n"), ("", "y = 5")])
+    (refs / "public.py").write_text("def f(x):\n    # YOUR CODE HERE\n    return 6\n")
+    found, problems = cells.read_references(refs, starter)
+    assert not problems
+    assert sorted((c.owner, c.grade_id, c.code) for c in found) == [
+        ("reference:github/plain.ipynb", cells.ANY_CELL, "    return 4\n\ny = 5\n"),
+        ("reference:last_year.ipynb", "g", "    return 3\n"),
+        ("reference:public.py", cells.ANY_CELL, "    return 6\n")]
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(ValueError, match=r"expected \.ipynb or \.py reference solutions in .*, found none"):
+        cells.read_references(tmp_path / "nothing", starter)
+    with pytest.raises(ValueError, match="expected a folder of reference solutions"):
+        cells.read_references(refs / "public.py", starter)
+
+
+def test_a_course_not_released_or_not_submitted_is_explained(small_course, tmp_path: Path) -> None:
+    root, _ = small_course
+    with pytest.raises(ValueError, match=r"released notebooks in .*a2: run `cs231n-kit release a2`"):
+        run(root, "a2")
+    with pytest.raises(ValueError, match=r"nothing to compare: no submitted/<student>/a1/ folder"):
+        run(root, "a1")
+    _notebook_with(tmp_path / "empty" / "assignments" / "a1" / "a1.ipynb", [("", "x = 1")])
+    with pytest.raises(ValueError, match=r"expected nbgrader answer cells \(solution: true\) in .*, found"):
+        cells.read_starter(tmp_path / "empty" / "assignments" / "a1")
+
+
+def test_settings_say_what_they_expected() -> None:
+    with pytest.raises(ValueError, match=r"share of code in \(0, 1\], got 1.5"):
+        Settings(threshold=1.5)
+    with pytest.raises(ValueError, match="expected 1 <= noise <= guarantee, got noise=30, guarantee=20"):
+        Settings(guarantee=20)

@@ -134,14 +134,22 @@ def compare_cell(job: CellJob) -> CellResult:
 
 #: What a worker process runs: pickled jobs on stdin, pickled results on stdout. It reads student
 #: code as text and never runs it.
-_WORKER = ("import pickle, sys; from cs231n_utils.grader.similarity_engine import compare_cell; "
+#: What a worker process runs: pickled jobs on stdin, pickled results on stdout (it reads student
+#: code as text, never runs it). copydetect imports matplotlib.pyplot for its own HTML report, a
+#: second of start-up the comparison never uses: the worker gives it an empty module instead.
+_WORKER = ("import pickle, sys, types; sys.modules.setdefault('matplotlib.pyplot', types.ModuleType('plt')); "
+           "from cs231n_utils.grader.similarity_engine import compare_cell; "
            "jobs = pickle.load(sys.stdin.buffer); "
            "pickle.dump([compare_cell(j) for j in jobs], sys.stdout.buffer)")
+#: Below this many pairs in all, one worker does everything: a second costs more to start than it saves.
+ONE_WORKER_PAIRS = 20_000
 
 
 def _groups(jobs: Sequence[CellJob], workers: int) -> list[list[int]]:
     """Job indices split into at most ``workers`` groups of about equal work (pairs to compare)."""
     cost = [len(j.codes) * (len(j.codes) + len(j.refs)) + 1 for j in jobs]
+    if sum(cost) < 2 * ONE_WORKER_PAIRS:
+        workers = 1
     groups: list[list[int]] = [[] for _ in range(min(workers, len(jobs)))]
     load = [0] * len(groups)
     for i in sorted(range(len(jobs)), key=lambda i: -cost[i]):  # the biggest first, to the least loaded
