@@ -224,12 +224,27 @@ def test_rubric_gives_each_requirement_its_share(capsys):
     with rubric.requirement("gradient", 1):
         raise AssertionError("dW is off by a factor N")
     with rubric.requirement("robust", 0.5):
-        np.log(np.zeros(1))  # a warning fails this requirement only, and never reaches stderr
+        np.exp(np.full(1, 1e3))  # an overflow fails this requirement only, and never reaches stderr
     assert rubric.score() == 1.5
     out = capsys.readouterr()
     assert "FAILED gradient (-1): dW is off by a factor N" in out.out
-    assert "FAILED robust (-0.5)" in out.out and "divide by zero" in out.out
+    assert "FAILED robust (-0.5)" in out.out and "overflow" in out.out
     assert "f: 1.5 of 3 points" in out.out and out.err == ""
+
+
+def test_rubric_leaves_a_log_of_zero_to_the_values(capsys):
+    """log(0) in an entry the result discards is a note; where it reaches the values they fail."""
+    rubric = grading.Rubric("f", points=2)
+    with rubric.requirement("discarded", 1):
+        logs = np.log(np.array([0.0, 0.5]))  # -inf in an entry nobody reads
+        assert logs[1] == np.log(0.5)
+    with rubric.requirement("used", 1):
+        loss = -np.log(np.zeros(1))[0]
+        assert np.isfinite(loss), f"the loss is {loss}"
+    assert rubric.score() == 1.0
+    out = capsys.readouterr().out
+    assert "note (f): RuntimeWarning: divide by zero" in out
+    assert "FAILED used (-1): " in out and "FAILED discarded" not in out
 
 
 def test_rubric_requirements_can_depend_on_values(capsys):
