@@ -310,7 +310,8 @@ def build_demo_course(repo: Path, dest: Path, assignments: list[str] | None = No
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .grader.batch import grade_class
+    from .grader.batch import WORK_DIR, grade_class
+    from .grader.report import write_overview
     from .grader.sandbox import describe_isolation
 
     repo = course.repo_root()
@@ -330,6 +331,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             grade_class(dest, name, workers=args.workers, progress=False, dataset=args.dataset)
         print(f"\n## {name}\n")
         print(course.format_grade_table(course.grade_table(dest, name)))
+        if not args.plain:
+            print(f"class report: {dest / WORK_DIR / name / 'report.html'}")
+    if not args.plain:
+        print(f"\ncourse overview: {write_overview(dest / WORK_DIR)}")
     print(f"\ndone in {time.perf_counter() - start:.0f} s; the gradebook is {dest / 'gradebook.db'}")
     return 0
 
