@@ -1850,7 +1850,8 @@ lr_schedule = lambda learning_rate, num_iters, decay, decay_every=1: (
 
 #: Both numerical gradients in one cell written by other names and bound by alias (a def bound to
 #: another name, a lambda), with variables named like builtins (ex, vars, next, iter, compile) and
-#: loops spelled with enumerate(x.flat) and a while over a counter.
+#: loops spelled with enumerate(x.flat) and a while over a counter; the forward difference restores
+#: each entry from a copy of x.
 NUMGRAD_ALIASED = '''def _centred(f, ex, h=1e-5):
     """Centred differences; the point is named ex and the estimates vars."""
     vars = np.zeros(ex.shape)
@@ -1867,14 +1868,13 @@ NUMGRAD_ALIASED = '''def _centred(f, ex, h=1e-5):
 
 
 def _forward(f, ex, h):
-    """Forward differences, f(ex) once; a while loop over flat positions."""
-    base, vars, i = f(ex), np.zeros(ex.shape), 0
+    """Forward differences, f(ex) once; each entry restored from a copy of ex; a while loop."""
+    base, vars, saved, i = f(ex), np.zeros(ex.shape), ex.copy(), 0
     while i < ex.size:
         ix = np.unravel_index(i, ex.shape)
-        next = ex[ix]
-        ex[ix] = next + h
+        ex[ix] = saved[ix] + h
         vars[ix] = (f(ex) - base) / h
-        ex[ix] = next
+        ex[ix] = saved[ix]
         i += 1
     return vars
 

@@ -233,6 +233,8 @@ OPTIMIZATION = CatalogSpec(
     right=optimization_right.RIGHT,
     varies=lambda e: next(iter(e.overrides)),  # each right entry rewrites its whole cell
     plain_nbgrader=("wrong_01", "wrong_02"),  # the first holds a mistake in every answer cell
+    min_wrong=55,  # at least five per answer cell, the near-misses included
+    min_right=16,
 )
 
 # -- features -----------------------------------------------------------------------------------------
