@@ -7,8 +7,9 @@ Sections: naive versus vectorized losses (the reference solutions, read from sol
 vectorized loss against the two matrix products it cannot avoid, loading CIFAR-10 from the
 official pickle batches versus the kit's cache, one training run against scikit-learn's
 linear models, feature extraction (hue, HOG, bag of words) against per-image loops, each
-solution notebook executed top to bottom, autograding throughput, and the class report's build
-time for 30 and 300 students (``--only report``). Ratios are measured in
+solution notebook executed top to bottom, autograding throughput, the class report's build
+time for 30 and 300 students (``--only report``) and the code similarity run for 30 and 300
+(``--only similarity``). Ratios are measured in
 the same run. Data: full CIFAR-10 when it is in the data folder, else the shared subset
 (``CS231N_CIFAR10_SUBSET`` or ../shared/data/cifar10_subset.npz), else digits.
 """
@@ -569,6 +570,73 @@ def bench_report(quick: bool) -> list[str]:
     return rows
 
 
+def synthetic_submissions(root: Path, size: int, rng: np.random.Generator) -> None:
+    """``size`` SVM submissions in ``root/submitted/``, each cell a style drawn from the catalogs of
+    right implementations (tests/catalog/svm_right.py: 16 per function, 4 tuning cells; one cell
+    in ten left as released), released notebook copied from assignments/svm/."""
+    import nbformat
+
+    from cs231n_utils.submissions import build_submission, write_submission
+    from tests.catalog import svm_right as r
+    from tests.catalog.harness import cell
+
+    shutil.copytree(REPO / "assignments" / "svm", root / "assignments" / "svm")
+    student_nb = nbformat.read(root / "assignments" / "svm" / "svm.ipynb", as_version=4)
+    solution_nb = nbformat.read(REPO / "solutions" / "svm" / "svm.ipynb", as_version=4)
+    released = answer_cells(student_nb)
+    values = lambda variants: list(variants.values())  # noqa: E731
+    styles = {"score_function": [cell(a, b) for a, b in zip(values(r.LINEAR_SCORES_VARIANTS),
+                                                            values(r.BIAS_TRICK_VARIANTS))],
+              "svm_loss_naive": values(r.NAIVE_VARIANTS),
+              "svm_loss_vectorized": values(r.VECTORIZED_VARIANTS),
+              "train_predict": [cell(a, b) for a, b in zip(values(r.TRAIN_VARIANTS),
+                                                           values(r.PREDICT_VARIANTS))],
+              "tuning": values(r.TUNING_VARIANTS)}
+    for k in range(size):
+        answers = {g: released[g].source if rng.random() < 0.1 else options[rng.integers(len(options))]
+                   for g, options in styles.items()}
+        nb = build_submission(student_nb, solution_nb, fill=[], overrides=answers)
+        write_submission(nb, root, f"student{k:03d}", "svm", "svm.ipynb")
+
+
+def bench_similarity(quick: bool) -> list[str]:
+    """``cs231n-kit similarity`` on a synthetic SVM class: reading, comparing, writing its files."""
+    import resource
+
+    from cs231n_utils.grader.similarity import Settings, run
+    from cs231n_utils.grader.similarity_report import write_all
+
+    sizes = [30] if quick else [30, 300]
+    rows = ["## Code similarity (`cs231n-kit similarity`) of a synthetic SVM class", "",
+            "Each student's five answer cells drawn from the catalogs of right implementations (16 styles "
+            "per function, so about one classmate in 16 writes a cell the same way: far more copies than a "
+            "real class, which makes the listing and the files large). One run each, 2 worker processes; "
+            "CPU time is the command's and its workers'; the load average is the machine's (1 minute) as "
+            "the run started.", "",
+            "| students | pairs compared | flagged pairs | wall time | CPU time | similarity.json | load |",
+            "|---|---|---|---|---|---|---|"]
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            synthetic_submissions(root, size, np.random.default_rng(size))
+            load = os.getloadavg()[0]
+            wall, cpu = time.perf_counter(), time.process_time()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            report = run(root, "svm", settings=Settings(workers=2))
+            paths = write_all(report, root / "grading" / "svm")
+            elapsed = time.perf_counter() - wall
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = time.process_time() - cpu + (after.ru_utime + after.ru_stime
+                                                - children.ru_utime - children.ru_stime)
+            compared = sum(c.pairs for c in report.cells)
+            rows.append(f"| {size} | {compared:,} | {len(report.flagged()):,} | {elapsed:.1f} s "
+                        f"| {cpu:.1f} s | {paths[0].stat().st_size / 1e6:.1f} MB | {load:.1f} |")
+            if size == 300:
+                TARGETS.append(("similarity of 300 students within 3 minutes on 2 cores", elapsed < 180,
+                                f"{elapsed:.0f} s wall, {cpu:.0f} s CPU (load {load:.1f})"))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test of the script")
@@ -577,7 +645,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="markdown file to write ('-' for none)")
     parser.add_argument("--only", nargs="*", default=None,
                         choices=["losses", "loading", "training", "features", "notebooks", "grading",
-                                 "report"])
+                                 "report", "similarity"])
     args = parser.parse_args(argv)
     repeat = 1 if args.quick else args.repeat
     sections = {"losses": lambda: bench_losses(repeat, args.quick),
@@ -586,7 +654,8 @@ def main(argv: list[str] | None = None) -> int:
                 "features": lambda: bench_features(repeat, args.quick),
                 "notebooks": lambda: bench_notebooks(args.quick),
                 "grading": lambda: bench_grading(args.quick),
-                "report": lambda: bench_report(args.quick)}
+                "report": lambda: bench_report(args.quick),
+                "similarity": lambda: bench_similarity(args.quick)}
     lines = ["# linear-classifiers-kit benchmarks", "",
              f"Run on {time.strftime('%Y-%m-%d')}: {machine()}.", ""]
     for key, fn in sections.items():

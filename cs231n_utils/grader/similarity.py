@@ -62,7 +62,6 @@ from .similarity_cells import (
     ANY_CELL,
     CellCode,
     Problem,
-    count_tokens,
     read_class,
     read_references,
     read_starter,
@@ -153,17 +152,17 @@ def compare(assignment: str, students: Iterable[CellCode], references: Iterable[
     """
     settings = settings or Settings()
     students, references = list(students), list(references)
-    by_cell: dict[str, dict[str, str]] = {g: {} for g in starter}
+    by_cell: dict[str, dict[str, CellCode]] = {g: {} for g in starter}
     for c in students:
         if c.grade_id not in by_cell:
             raise ValueError(f"expected student cells among {list(starter)}, got {c.grade_id!r} of {c.owner}")
-        by_cell[c.grade_id][c.owner] = c.code
+        by_cell[c.grade_id][c.owner] = c
     jobs, summaries_short = [], {}
     for g, owners in by_cell.items():
-        long = {s: code for s, code in sorted(owners.items()) if count_tokens(code) >= settings.min_tokens}
+        long = {s: c.code for s, c in sorted(owners.items()) if c.size() >= settings.min_tokens}
         summaries_short[g] = len(owners) - len(long)
         refs = tuple((c.owner, c.code, c.grade_id == ANY_CELL) for c in references
-                     if c.grade_id in (g, ANY_CELL) and count_tokens(c.code) >= settings.min_tokens)
+                     if c.grade_id in (g, ANY_CELL) and c.size() >= settings.min_tokens)
         jobs.append(CellJob(g, tuple(long), tuple(long.values()), refs, tuple(starter.values()), settings))
     results = run_cells(jobs, settings.workers)
 

@@ -24,6 +24,7 @@ student, the notebook or cell, and what was expected, and the rest is compared.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -45,8 +46,13 @@ class CellCode:
 
     owner: str  #: student id, or ``reference:<file>``
     grade_id: str  #: the answer cell's grade_id (ANY_CELL: a whole reference document)
-    code: str  #: the source, starter lines removed
+    code: str  #: the source, starter code removed
     notebook: str = ""  #: the file it was read from (name inside the submission or reference folder)
+    tokens: int = -1  #: significant tokens of ``code`` (-1: not counted yet, see :meth:`size`)
+
+    def size(self) -> int:
+        """The significant tokens of the code (:func:`count_tokens`), counted once."""
+        return self.tokens if self.tokens >= 0 else count_tokens(self.code)
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,12 @@ def _line_key(line: str) -> str:
 MIN_RUN = 3
 
 
+@functools.lru_cache(maxsize=256)
+def _starter_texts(starter: str) -> tuple[str, ...]:
+    """The token texts of a starter cell: the same few cells are matched with every submission."""
+    return tuple(t.text for t in tokens(starter))
+
+
 def remove_starter(source: str, starters: Iterable[str]) -> str:
     """``source`` without the code it shares with the starter, nbgrader's markers and blank runs.
 
@@ -139,6 +151,11 @@ def remove_starter(source: str, starters: Iterable[str]) -> str:
     str
         What the student wrote, in order, one blank line at most between lines of code.
     """
+    return _strip(source, starters)[0]
+
+
+def _strip(source: str, starters: Iterable[str]) -> tuple[str, int]:
+    """:func:`remove_starter`'s text, and how many tokens it kept."""
     from difflib import SequenceMatcher
 
     starters = list(starters)
@@ -147,8 +164,7 @@ def remove_starter(source: str, starters: Iterable[str]) -> str:
     kept = [True] * len(toks)
     for starter in starters:
         left = [i for i, k in enumerate(kept) if k]
-        matcher = SequenceMatcher(None, [toks[i].text for i in left], [t.text for t in tokens(starter)],
-                                  autojunk=False)
+        matcher = SequenceMatcher(None, [toks[i].text for i in left], _starter_texts(starter), autojunk=False)
         for block in matcher.get_matching_blocks():
             if block.size >= MIN_RUN:
                 for i in left[block.a: block.a + block.size]:
@@ -175,7 +191,12 @@ def remove_starter(source: str, starters: Iterable[str]) -> str:
         out.append(line.rstrip())
     while out and not out[-1].strip():
         out.pop()
-    return "\n".join(out) + ("\n" if out else "")
+    return "\n".join(out) + ("\n" if out else ""), sum(kept)
+
+
+def _cell(owner: str, grade_id: str, source: str, starters: Iterable[str], notebook: str = "") -> CellCode:
+    code, kept = _strip(source, starters)
+    return CellCode(owner, grade_id, code, notebook, kept)
 
 
 def read_starter(release_dir: Path) -> Starter:
@@ -254,8 +275,7 @@ def read_class(course_root: Path, assignment: str, starter: Starter) -> tuple[li
                 continue
             found, messages = answer_sources(nb, ids)
             problems += [Problem(student, f"{name}: {m}") for m in messages]
-            cells += [CellCode(student, g, remove_starter(src, starter.sources(g)), name)
-                      for g, src in found.items()]
+            cells += [_cell(student, g, src, starter.sources(g), name) for g, src in found.items()]
     return cells, problems
 
 
@@ -286,8 +306,7 @@ def read_references(folder: Path, starter: Starter) -> tuple[list[CellCode], lis
         rel = path.relative_to(folder).as_posix()
         owner = REFERENCE_PREFIX + rel
         if path.suffix == ".py":
-            code = remove_starter(path.read_text(errors="replace"), everything)
-            cells.append(CellCode(owner, ANY_CELL, code, rel))
+            cells.append(_cell(owner, ANY_CELL, path.read_text(errors="replace"), everything, rel))
             continue
         nb, problem = read_submission(path)
         if nb is None:
@@ -295,11 +314,10 @@ def read_references(folder: Path, starter: Starter) -> tuple[list[CellCode], lis
             continue
         found, _ = answer_sources(nb, starter.cells)
         if found:
-            cells += [CellCode(owner, g, remove_starter(src, starter.sources(g)), rel)
-                      for g, src in found.items()]
+            cells += [_cell(owner, g, src, starter.sources(g), rel) for g, src in found.items()]
         else:
             code = "\n\n".join(c.source for c in nb.cells if c.get("cell_type") == "code")
-            cells.append(CellCode(owner, ANY_CELL, remove_starter(code, everything), rel))
+            cells.append(_cell(owner, ANY_CELL, code, everything, rel))
     return cells, problems
 
 
@@ -308,4 +326,4 @@ def notebook_cells(source: Mapping[str, str], owner: str, starter: Starter) -> l
     unknown = sorted(set(source) - set(starter.cells))
     if unknown:
         raise ValueError(f"expected answer cells among {sorted(starter.cells)}, got {unknown}")
-    return [CellCode(owner, g, remove_starter(src, starter.sources(g))) for g, src in source.items()]
+    return [_cell(owner, g, src, starter.sources(g)) for g, src in source.items()]
