@@ -294,17 +294,22 @@ LOGISTIC = CatalogSpec(
                             "max_forward", "max_backward", "sigmoid_forward", "sigmoid_backward"}),
         "staged_bce": frozenset({"bce_forward", "bce_backward"}),
         "newton": frozenset({"bce_hessian", "newton_step"}),
+        "training": frozenset({"predict", "train_and_select"}),
     },
     wrong=logistic_wrong.CATALOG,
     right=logistic_right.RIGHT,
-    varies=lambda e: next(iter(e.overrides)),  # a variant of one function keeps the solution's others
+    # Each right entry rewrites every function of its cell, so one bundle holds one entry per cell.
+    varies=lambda e: next(iter(e.overrides)),
     # The training cell trains with the student's bce_loss: its mistakes may cost the training tests.
     also_used_by={"bce_loss": _LOGISTIC_TESTS["training"]},
-    min_wrong=15,
-    min_right=1,  # counted per answer cell instead: ten right versions of each
-    min_right_cells={cell: 10 for cell in _LOGISTIC_TESTS},
-    plain_nbgrader=("reference", "blank", "bce_log_of_probability", "newton_step_inverts",
-                    "staged_forgets_penalty_branch"),  # the solution and the blank one too
+    min_wrong=50,
+    min_right=16,
+    min_right_cells={cell: 16 for cell in _LOGISTIC_TESTS},
+    # The solution and the blank one; a result read through the bridge (a loss of shape (1,)), a static
+    # check (inv) and arrays changed in place in the sandbox (dout), each in a bundle with other mistakes.
+    plain_nbgrader=("reference", "blank", "bce_loss_as_array", "newton_step_inverts",
+                    "multiply_backward_in_place"),
+    fast_cells={"training": logistic_right.FAST_TRAINING},
 )
 
 SPECS: dict[str, CatalogSpec] = {s.assignment: s for s in (SVM, SOFTMAX, OPTIMIZATION, FEATURES, LOGISTIC)}
