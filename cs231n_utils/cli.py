@@ -481,8 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reference", metavar="DIR",
                    help="reference solutions: .ipynb (cells matched by grade_id) and .py files (compared "
                         "with every answer cell), searched recursively")
-    p.add_argument("--threshold", type=float, default=0.5,
-                   help="flag pairs whose matching share of code reaches this (default 0.5)")
+    p.add_argument("--threshold", type=float, default=0.6,
+                   help="flag pairs whose matching share of code reaches this (default 0.6)")
     p.add_argument("--min-tokens", type=int, default=80,
                    help="compare a cell only when its code, starter removed, has this many tokens "
                         "(default 80)")

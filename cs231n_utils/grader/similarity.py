@@ -1,53 +1,53 @@
 """Code similarity per answer cell: pairs of students (and student-reference pairs) ranked by how
 much of their code matches, starter code excluded. Instructor side only; nothing here changes a
-grade.
+grade. ``cs231n-kit similarity`` runs :func:`run`; :mod:`.similarity_report` writes the files.
 
 What is compared
     Each code answer cell (nbgrader grade_id) of every student with the same cell of every other
-    student, and with the reference solutions the instructor supplies (a notebook's cell of the
-    same grade_id; a ``.py`` file, or a notebook without grade_ids, against every cell), after the
-    released starter code of the cell is removed (:mod:`.similarity_cells`). The ``overall`` pair
-    of two owners pools the cells both have: the matched share of all their compared code.
+    student, and with the reference solutions the instructor supplies: a notebook's cell of the
+    same grade_id; a ``.py`` file, or a notebook without the assignment's grade_ids, against every
+    cell (:mod:`.similarity_cells`). The released starter code of the cell is removed first, token
+    run by token run, and the fingerprints of every code cell of the released notebook (starter,
+    demonstrations, visible tests) never count as a match. The ``overall`` pair of two owners pools
+    the cells both have compared.
 
-The engine: copydetect
-    `copydetect <https://github.com/blingenf/copydetect>`_ (MIT, on PyPI) implements MOSS's
-    winnowing: the code is tokenized by Pygments, identifiers become ``V``/``F``, strings ``S``,
-    comments and whitespace are dropped, and the k-grams of what is left are hashed and winnowed to
-    fingerprints. Renaming, reformatting and rewriting comments change no fingerprint; reordering
-    statements or inlining a helper breaks only the k-grams across the seams, so a disguised copy
-    keeps most of its matches. It takes code from memory (``CodeFingerprint(fp=...)``), compares
-    two fingerprints (``compare_files``), returns the matching regions (highlighted in the HTML
-    report) and drops boilerplate fingerprints (``boilerplate=``: here every starter cell's, as a
-    second net under the line-by-line removal). Alternatives looked at: ``pycode_similar`` (AST
-    diff of functions; needs code that parses, compares function by function, last release 2020,
-    unmaintained), ``difflib`` (a sequence diff, fooled by any renaming, quadratic in the code's
-    length per pair), JPlag (the other standard engine, token-based like MOSS, but a Java program
-    with a JRE to install and results to read back from files) and MOSS itself (a remote service:
-    student code sent off the machine). copydetect is the only one that is pip-installable,
-    maintained, MOSS-grade and a library.
-
-    copydetect hashes k-grams with Python's ``hash()``, which is seeded per process: the winnowed
-    fingerprints, and so the scores, would change slightly from run to run. The comparisons
-    therefore run in worker processes started with ``PYTHONHASHSEED=0``: the same class gives the
-    same scores every time (and the workers use the machine's cores, one answer cell per job).
+The engine: copydetect (:mod:`.similarity_engine`)
+    `copydetect <https://github.com/blingenf/copydetect>`_ (MIT, on PyPI, 0.5) implements MOSS's
+    winnowing: Pygments tokenizes the code, identifiers become ``V``/``F``, strings ``S``, comments
+    and whitespace go, and the k-grams of what is left are hashed into fingerprints. Renaming,
+    reformatting and rewriting comments change no fingerprint; reordering statements or inlining a
+    helper breaks only the k-grams across the seams. It takes code from memory
+    (``CodeFingerprint(fp=...)``), compares two fingerprints (``compare_files``: each side's
+    matched share and the matching regions, which the HTML page marks) and drops boilerplate
+    fingerprints (``boilerplate=``). Alternatives looked at: ``pycode_similar`` (AST diff per
+    function: needs code that parses, one function at a time, last release 2020), ``difflib``
+    (a sequence diff: fooled by renaming, no fingerprints to reuse across pairs), JPlag (the
+    other standard, token-based engine, but a Java program to install and drive through files)
+    and MOSS itself (a web service: student code leaves the machine). copydetect is the one that
+    is a maintained Python library doing MOSS's algorithm.
 
 Similarity of a pair in one cell
-    copydetect gives, for each side, the share of its (filtered) code that matches the other. The
-    pair's ``similarity`` is the larger share (a copy padded with extra code still counts as a
-    copy); for a student against a whole reference document, the student's share.
-    ``overall`` pools the cells: ``max(sum of a's matched code / sum of a's code, the same for b)``
-    over the cells both have compared.
+    copydetect gives, for each side, the share of its code (after filtering) found in the
+    other. ``similarity`` is the larger share (a copy padded with code of its own is still a copy);
+    against a whole reference document, the student's share. ``overall`` is the larger of the two
+    pooled shares (matched code over all code, summed over the cells both have compared).
 
-Short cells and the threshold (calibrated on tests/test_similarity.py's class)
-    Short answers that start from the same starter code look alike without any copying
-    (``return X.dot(W) + b``; ``np.hstack([X, np.ones((N, 1))])``). A cell is compared only when
-    the student's code, starter removed, has at least ``min_tokens`` = 60 tokens (Pygments
-    tokens, comments and whitespace not counted, a string one token): the SVM score cell
-    (``linear_scores`` and ``bias_trick`` together) is 45-55 tokens when written plainly, a loss
-    130-200, a training loop 100-150. A pair is flagged at ``threshold`` = 0.8: independent right
-    implementations of the catalogs (tests/catalog/*_right.py, 16 per function, in deliberately
-    different styles, some the canonical CS231n loop with one line changed) reach at most 0.72,
-    their disguised copies at least 0.85.
+Settings (:class:`~.similarity_engine.Settings`), calibrated on tests/test_similarity.py
+    k (``noise``) = 30 characters of filtered code, about two short lines; every k-gram is kept
+    (window 1: cells are short, winnowing would only add sampling noise). ``min_tokens`` = 80: a
+    cell whose code, starter removed, has fewer Pygments tokens (comments and layout not counted,
+    a string one token) is not compared. Short answers that start from the same starter look alike
+    without any copying: the SVM score cell written plainly (``return X.dot(W) + b`` and the bias
+    trick with ``np.hstack``/``np.vstack``) is 70-72 tokens, and eight students writing it alike
+    would all be flagged at 1.0; a loss is 110-200 tokens, a training cell 100-185. ``threshold`` =
+    0.6. On the proof class (the SVM catalog's independent right implementations and disguised
+    copies of them) every copy ranks above every independent pair in its cell, by a margin of
+    0.08 (naive loss: a copy with all three independent statement pairs of a 15-line loop swapped,
+    0.52, against 0.44), 0.32 (vectorized loss), 0.47 (training) and 0.80 (tuning); at 0.6 no
+    independent pair is flagged and every copy is but that reordered loop. Cross-checked on the
+    softmax catalog (not used to choose): copies rank first in three of four cells; in the naive
+    loss two independent styles sharing the canonical loop reach 0.69, above a fully reordered
+    copy (0.56); at 0.6 one independent pair of 140 is flagged and two of 16 copies are not.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class SimilarityReport:
 
 def compare(assignment: str, students: Iterable[CellCode], references: Iterable[CellCode],
             starter: dict[str, str], settings: Settings | None = None,
-            problems: Iterable[Problem] = ()) -> SimilarityReport:
+            problems: Iterable[Problem] = (), given: Sequence[str] = ()) -> SimilarityReport:
     """Rank the pairs of every answer cell of ``starter`` and overall.
 
     Parameters
@@ -149,6 +149,8 @@ def compare(assignment: str, students: Iterable[CellCode], references: Iterable[
     settings : Settings, optional
     problems : iterable of Problem
         What could not be read, carried into the report.
+    given : sequence of str
+        Further code the notebook gives (its other code cells): boilerplate too.
     """
     settings = settings or Settings()
     students, references = list(students), list(references)
@@ -163,7 +165,8 @@ def compare(assignment: str, students: Iterable[CellCode], references: Iterable[
         summaries_short[g] = len(owners) - len(long)
         refs = tuple((c.owner, c.code, c.grade_id == ANY_CELL) for c in references
                      if c.grade_id in (g, ANY_CELL) and c.size() >= settings.min_tokens)
-        jobs.append(CellJob(g, tuple(long), tuple(long.values()), refs, tuple(starter.values()), settings))
+        boilerplate = tuple(dict.fromkeys([*starter.values(), *given]))
+        jobs.append(CellJob(g, tuple(long), tuple(long.values()), refs, boilerplate, settings))
     results = run_cells(jobs, settings.workers)
 
     pairs: list[Pair] = []
@@ -277,4 +280,5 @@ def run(course_root: Path, assignment: str, reference: Path | None = None,
     if not students and not problems:
         raise ValueError(f"nothing to compare: no submitted/<student>/{assignment}/ folder in {course_root}")
     references, more = read_references(Path(reference), starter) if reference is not None else ([], [])
-    return compare(assignment, students, references, dict(starter.cells), settings, problems + more)
+    return compare(assignment, students, references, dict(starter.cells), settings, problems + more,
+                   starter.given)

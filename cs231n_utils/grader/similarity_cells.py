@@ -12,11 +12,14 @@ Read by :mod:`.similarity`. Three sources, each turned into :class:`CellCode` re
   matched by grade_id; a ``.py`` file, or a notebook with none of the assignment's grade_ids (a
   solution found on GitHub, say), is one document compared with *every* answer cell.
 
-Starter code is removed line by line before anything is compared (:func:`remove_starter`):
-a line of a cell whose text, spaces ignored, is a line of the released version of that cell
-(the signature, the docstring, ``# YOUR CODE HERE``, the given ``results = {}``) is not the
-student's. What cannot be matched a line at a time (a docstring re-wrapped) is still discounted
-by the engine, which drops the starter's fingerprints (:mod:`.similarity`).
+Starter code is removed before anything is compared (:func:`remove_starter`): the runs of
+tokens (Pygments', layout and comments ignored) that the cell shares, in order, with its released
+version (the signature, the docstring, ``raise NotImplementedError()``, the given
+``results = {}``) are cut out, wherever the student's line breaks fall, and so are the
+starter's comment lines (``# YOUR CODE HERE``). What is left is shown in the reports as the
+student's code. Whatever starter code survives (a docstring rewritten) is still discounted by the
+engine, which ignores the fingerprints of every code cell of the released notebook
+(:mod:`.similarity_engine`).
 
 Whatever cannot be read is not an error for the class: it becomes a :class:`Problem` naming the
 student, the notebook or cell, and what was expected, and the rest is compared.
@@ -72,6 +75,9 @@ class Starter:
 
     cells: Mapping[str, str]  #: grade_id -> the released source of the cell
     notebooks: Mapping[str, tuple[str, ...]]  #: notebook file name -> its code answer cells' grade_ids
+    #: every code cell of the released notebooks (demonstrations, visible tests): code students may
+    #: take from the notebook itself, whose fingerprints never count as a match
+    given: tuple[str, ...] = ()
 
     def sources(self, grade_id: str) -> list[str]:
         """The starter of cell ``grade_id``; of every cell for ANY_CELL (a whole reference document)."""
@@ -215,9 +221,11 @@ def read_starter(release_dir: Path) -> Starter:
         raise ValueError(f"expected the released notebooks in {release_dir}, found no .ipynb there")
     cells: dict[str, str] = {}
     notebooks: dict[str, tuple[str, ...]] = {}
+    given: list[str] = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         ids = []
+        given += [c.source for c in nb.cells if c.cell_type == "code"]
         for cell in nb.cells:
             meta = nbgrader_meta(cell)
             if cell.cell_type == "code" and meta.get("solution") and meta.get("grade_id"):
@@ -226,7 +234,7 @@ def read_starter(release_dir: Path) -> Starter:
         notebooks[path.name] = tuple(ids)
     if not cells:
         raise ValueError(f"expected nbgrader answer cells (solution: true) in {release_dir}, found none")
-    return Starter(cells, notebooks)
+    return Starter(cells, notebooks, tuple(given))
 
 
 def answer_sources(nb, wanted: Iterable[str]) -> tuple[dict[str, str], list[str]]:

@@ -1,13 +1,14 @@
 """The similarity engine: copydetect's fingerprints of one answer cell's code, every pair compared.
 
 The worker side of :mod:`.similarity`: a :class:`CellJob` (the codes of one cell, starter code
-already removed, and the starter whose fingerprints never count) in, a :class:`CellResult` (the
-shares of matching code of every pair, and the matching regions of the pairs worth listing) out.
-Each code is fingerprinted once and each pair compared with ``copydetect.compare_files``; pairs
-that share no fingerprint are skipped without a call.
+already removed, and the notebook's own code, whose fingerprints never count) in, a
+:class:`CellResult` (the shares of matching code of every pair, and the matching regions of the
+pairs worth listing) out. Each code is fingerprinted once and each pair compared with
+``copydetect.compare_files``; pairs that share no fingerprint are skipped without a call.
 
-copydetect hashes k-grams with Python's ``hash()``, which is seeded per process, so the winnowed
-fingerprints, and the scores, would change a little from run to run. :func:`run_cells` therefore
+copydetect hashes k-grams with Python's ``hash()``, which is seeded per process; with a winnowing
+window wider than 1 (``guarantee > noise``) which fingerprints are kept, and so the scores, would
+change from run to run (by up to 0.024 on the test class). :func:`run_cells` therefore
 runs the jobs in fresh Python processes started with ``PYTHONHASHSEED=0``: the same class gives
 the same scores every time, and the workers use the machine's cores (one cell per job). The
 workers read student code as text; they never run it. This module imports neither nbformat nor
@@ -28,7 +29,7 @@ import numpy as np
 class Settings:
     """How code is compared and what is flagged."""
 
-    threshold: float = 0.5  #: a pair at or above this similarity is flagged
+    threshold: float = 0.6  #: a pair at or above this similarity is flagged
     min_tokens: int = 80  #: a cell with fewer tokens (starter removed) is not compared
     noise: int = 30  #: shortest match counted, in characters of copydetect's filtered code (its k)
     #: a match this long is always found; the winnowing window is guarantee - noise + 1 (1: every k-gram)
