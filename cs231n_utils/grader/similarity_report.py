@@ -129,9 +129,10 @@ def html_page(report: SimilarityReport) -> str:
              "<table><tr><th>cell</th><th>answers</th><th>too short</th><th>pairs compared</th>"
              "<th>flagged</th></tr>"]
     for c in report.cells:
+        short, pairs = ("", "") if c.cell == OVERALL else (c.short, c.pairs)  # overall pools the cells
         parts.append(f"<tr><td><a href='#cell-{e(c.cell)}'>{e(c.cell)}</a></td>"
                      f"<td class='num'>{c.answers}</td>"
-                     f"<td class='num'>{c.short}</td><td class='num'>{c.pairs}</td>"
+                     f"<td class='num'>{short}</td><td class='num'>{pairs}</td>"
                      f"<td class='num'>{c.flagged}</td></tr>")
     parts.append("</table>")
     if report.problems:
