@@ -42,6 +42,9 @@ from cs231n_utils.submissions import answer_cells, build_submission, strip_solut
 from .catalog import svm_right, svm_wrong
 from .catalog.harness import Entry, cell, write_course
 
+#: The proof class is written and compared once per module: its tests share one xdist worker.
+pytestmark = pytest.mark.xdist_group("similarity")
+
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "svm"
 CELLS = ("score_function", "svm_loss_naive", "svm_loss_vectorized", "train_predict", "tuning")
