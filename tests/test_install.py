@@ -44,7 +44,7 @@ def test_jupyterlab_lists_nbgrader_extension_enabled():
 
 
 @pytest.mark.parametrize("command", ["release", "check-sync", "autograde", "grade", "feedback",
-                                     "export", "grades", "demo", "lab", "download"])
+                                     "export", "grades", "demo", "lab", "download", "report", "similarity"])
 def test_cli_has_the_instructor_commands(command):
     with pytest.raises(SystemExit) as info:
         build_parser().parse_args([command, "--help"])
