@@ -453,3 +453,17 @@ def test_the_demo_class_report_renders_in_chromium(demo_class, browser):
         assert plots_loaded(overview)[0][1] > 0
     finally:
         overview.close()
+
+
+def test_grading_a_few_students_keeps_the_rest_of_the_class_in_the_report(graded_copy):
+    """``grade --student ada`` replaces ada's row and leaves every other student's (batch._with_the_others)."""
+    from cs231n_utils.grader.batch import _with_the_others
+
+    _, folder, rows = graded_copy
+    regraded = StudentReport("ada")
+    regraded.add(JobResult([_a(False, False), _b(0.0)], [], "bwrap", 1.0))
+    merged = _with_the_others(folder, [regraded])
+    assert [r.student for r in merged] == sorted(r.student for r in rows)
+    assert next(r for r in merged if r.student == "ada").score == regraded.score != next(
+        r for r in rows if r.student == "ada").score
+    assert _with_the_others(folder / "nothing-graded-here", [regraded]) == [regraded]

@@ -35,7 +35,7 @@ from .job import file_digest, write_atomic
 from .local import LocalBackend, log_path
 from .rebuild import read_submission, rebuild
 from .records import Flag, FlagKind, JobResult, JobSpec, StudentReport
-from .report import write_report
+from .report import read_rows, write_report
 from .sandbox import Limits
 
 #: The grader's folder in the course: grading/<assignment>/{jobs,executed,results,report.md}.
@@ -237,5 +237,16 @@ def grade_class(course_root: Path, assignment: str, workers: int = 2, limits: Li
         record_in_gradebook(course_root, assignment, work / "executed", list(reports))
         flag_for_review(course_root, assignment, [r for r in reports.values() if r.needs_review])
     rows = [reports[s] for s in sorted(reports)]
-    write_report(work, rows, assignment)
+    write_report(work, _with_the_others(work, rows) if students else rows, assignment)
     return rows
+
+
+def _with_the_others(work: Path, rows: list[StudentReport]) -> list[StudentReport]:
+    """The class for the report after grading a few students (``--student``): ``rows`` and, from
+    the last report, every student not regraded now (a full grading reports only what it found)."""
+    graded = {r.student for r in rows}
+    try:
+        earlier = [r for r in read_rows(work) if r.student not in graded]
+    except (FileNotFoundError, ValueError):
+        earlier = []
+    return sorted([*rows, *earlier], key=lambda r: r.student)

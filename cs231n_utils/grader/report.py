@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .isolation import describe
+from .job import write_atomic
 from .records import StudentReport
 
 #: How much of a first flag report.md shows.
@@ -98,10 +99,10 @@ def write_class_report(folder: Path, rows: list[StudentReport], assignment: str)
     tables = []
     for name, text in (("scores.csv", scores_csv(stats)), ("requirements.csv", requirements_csv(stats)),
                        ("review.csv", review_csv(stats))):
-        (folder / name).write_text(text, encoding="utf-8")
+        write_atomic(folder / name, text)
         tables.append(folder / name)
     html = folder / "report.html"
-    html.write_text(render_class_report(stats), encoding="utf-8")
+    write_atomic(html, render_class_report(stats))
     return WrittenReport(html, tuple(tables), stats.needs_review)
 
 
@@ -120,9 +121,9 @@ def write_overview(grading: Path, order: list[str] | None = None) -> Path:
 
         order = source_assignments(grading.parent)
     overview = read_overview(grading, order)
-    (grading / "overview.csv").write_text(overview_csv(overview), encoding="utf-8")
+    write_atomic(grading / "overview.csv", overview_csv(overview))
     page = grading / "report.html"
-    page.write_text(render_overview(overview), encoding="utf-8")
+    write_atomic(page, render_overview(overview))
     return page
 
 
@@ -147,8 +148,8 @@ def write_report(folder: Path, rows: list[StudentReport], assignment: str,
     its tables, then ``grading/report.html`` over every graded assignment (in ``order``).
     """
     folder = Path(folder)
-    (folder / "report.json").write_text(json.dumps([r.to_dict() for r in rows], indent=1))
-    (folder / "report.md").write_text(format_report(rows, assignment))
+    write_atomic(folder / "report.json", json.dumps([r.to_dict() for r in rows], indent=1))
+    write_atomic(folder / "report.md", format_report(rows, assignment))
     written = write_class_report(folder, rows, assignment)
     write_overview(folder.parent, order)
     return written
