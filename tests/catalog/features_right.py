@@ -4,9 +4,12 @@
 Every entry is correct by the notebook's contract (polar (r, atan2(y, x)) in float32; the hue of
 the HSV model with greys at 0, binned by floor(h * nbin) and normalised; HOG on the channel mean
 with np.gradient's differences, unsigned orientation mod pi, magnitude-weighted cell histograms
-divided by their norm + 1e-6; Lloyd's k-means from points[rng.choice(M, k, replace=False)] with
+divided by their norm + 1e-6; Lloyd's k-means from k distinct data points drawn from rng (any
+draw: points[rng.choice(M, k, replace=False)], a permutation, Generator.choice on the rows) with
 empty clusters kept; the bag of words as fractions of nearest words; standardisation with the
-training statistics and std 1 where it is 0), but written the way different students write it.
+training statistics and std 1 where it is 0), but written the way different students write it:
+aliases and lambdas, variables named like built-ins (ex, vars, iter, compile), uint8 and float32
+inputs handled, numpy idioms of every kind (bincount, np.add.at, np.histogram, einsum, cdist, vq).
 None may lose a point: ``keeps`` names the test cells of the function it replaces.
 """
 
@@ -74,6 +77,45 @@ POLAR_VARIANTS = {
 ''',
     "vstack_T": '''def polar_features(points):
     return np.vstack((np.hypot(points[:, 0], points[:, 1]), np.arctan2(points[:, 1], points[:, 0]))).T.astype(np.float32)
+''',
+    # An alias: the graded name bound to a function of another name after its def.
+    "alias_after_def": '''def _to_polar(points):
+    x, y = points[:, 0], points[:, 1]
+    return np.column_stack([np.hypot(x, y), np.arctan2(y, x)]).astype(np.float32)
+
+
+polar_features = _to_polar
+''',
+    "lambda": '''polar_features = lambda points: np.stack([np.hypot(*points.T), np.arctan2(points[:, 1], points[:, 0])], axis=1).astype(np.float32)
+''',
+    # Names like built-ins (ex, iter, compile) for plain variables: names, not dynamic code.
+    "builtin_like_names": '''def polar_features(points):
+    ex, why = points[:, 0], points[:, 1]
+    iter = np.sqrt(ex * ex + why * why)
+    compile = np.arctan2(why, ex)
+    return np.column_stack((iter, compile)).astype(np.float32)
+''',
+    "ufunc_out_float32": '''def polar_features(points):
+    P = np.asarray(points, dtype=np.float64)
+    out = np.empty((len(P), 2), dtype=np.float32)
+    np.hypot(P[:, 0], P[:, 1], out=out[:, 0], casting="same_kind")
+    np.arctan2(P[:, 1], P[:, 0], out=out[:, 1], casting="same_kind")
+    return out
+''',
+    # atan(y / x) put in the right quadrant by hand, the divisions by 0 silenced and then replaced.
+    "arctan_with_quadrants": '''def polar_features(points):
+    x, y = points[:, 0].astype(np.float64), points[:, 1].astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.arctan(y / x)
+    theta = np.where(x < 0, np.where(y >= 0, theta + np.pi, theta - np.pi), theta)
+    theta = np.where(x == 0, np.sign(y) * np.pi / 2, theta)
+    return np.stack([np.hypot(x, y), theta], 1).astype(np.float32)
+''',
+    "float_square_sum_concatenate": '''def polar_features(points):
+    p = np.asarray(points, dtype=float)
+    r = np.sqrt(np.square(p).sum(axis=-1))
+    t = np.arctan2(p[..., 1], p[..., 0])
+    return np.concatenate([r[:, None], t[:, None]], axis=-1).astype("f4")
 ''',
 }
 
@@ -185,6 +227,90 @@ def hue_histogram(images, nbin=10):
     k = np.minimum((h * nbin).astype(int), nbin - 1)
     hist = (k[..., None] == np.arange(nbin)).sum(axis=(1, 2))
     return (hist / (h.shape[1] * h.shape[2])).astype(np.float32)
+''',
+    # uint8 images in int32 (their differences cannot wrap around), other images in float64.
+    "int32_channels_for_uint8": '''def hue_histogram(images, nbin=10):
+    x = np.asarray(images)
+    x = x.astype(np.int32) if x.dtype == np.uint8 else x.astype(np.float64)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    mx = np.maximum(np.maximum(r, g), b)
+    delta = mx - np.minimum(np.minimum(r, g), b)
+    num = np.where(mx == r, g - b, np.where(mx == g, b - r, r - g))
+    off = np.where(mx == r, 0, np.where(mx == g, 2, 4))
+    h = (num / np.where(delta > 0, delta, 1) + off) % 6 / 6
+    h = np.where(delta > 0, h, 0.0)
+    N = len(x)
+    k = np.minimum((h * nbin).astype(int), nbin - 1).reshape(N, -1)
+    counts = np.bincount((k + nbin * np.arange(N)[:, None]).ravel(), minlength=N * nbin).reshape(N, nbin)
+    return (counts / k.shape[1]).astype(np.float32)
+''',
+    "histogram2d_image_by_hue": '''from matplotlib.colors import rgb_to_hsv
+
+
+def hue_histogram(images, nbin=10):
+    hue = rgb_to_hsv(np.asarray(images, dtype=np.float64) / 255)[..., 0].reshape(len(images), -1)
+    n = np.repeat(np.arange(len(hue)), hue.shape[1])
+    counts, _, _ = np.histogram2d(n, hue.ravel(), bins=[len(hue), nbin], range=[[-0.5, len(hue) - 0.5], [0, 1]])
+    return (counts / hue.shape[1]).astype(np.float32)
+''',
+    # An alias to a function of another name, with variables named like built-ins (vars, iter).
+    "alias_builtin_like_names": '''from matplotlib.colors import rgb_to_hsv
+
+
+def _hue_fractions(images, nbin=10):
+    vars = rgb_to_hsv(np.asarray(images, dtype=np.float32) / 255)[..., 0]
+    iter = np.minimum(np.floor(vars * nbin).astype(np.int64), nbin - 1).reshape(len(vars), -1)
+    ex = np.bincount((iter + nbin * np.arange(len(iter))[:, None]).ravel(), minlength=len(iter) * nbin)
+    return (ex.reshape(-1, nbin) / iter.shape[1]).astype(np.float32)
+
+
+hue_histogram = _hue_fractions
+''',
+    # A lambda over two helpers of the cell.
+    "lambda_over_helpers": '''def _hue(images):
+    rgb = np.asarray(images, dtype=np.float64)
+    top, low = rgb.max(axis=-1), rgb.min(axis=-1)
+    d = np.where(top > low, top - low, 1.0)
+    r, g, b = np.moveaxis(rgb, -1, 0)
+    h = np.select([top == r, top == g], [(g - b) / d, (b - r) / d + 2], (r - g) / d + 4)
+    return np.where(top > low, np.mod(h, 6) / 6, 0.0)
+
+
+def _fractions(hue, nbin):
+    k = np.minimum((hue * nbin).astype(np.int64), nbin - 1).reshape(len(hue), -1)
+    one_row = np.bincount((k + nbin * np.arange(len(k))[:, None]).ravel(), minlength=k.shape[0] * nbin)
+    return one_row.reshape(len(k), nbin) / k.shape[1]
+
+
+hue_histogram = lambda images, nbin=10: _fractions(_hue(images), nbin).astype(np.float32)
+''',
+    "sorted_keys_searchsorted": '''from matplotlib.colors import rgb_to_hsv
+
+
+def hue_histogram(images, nbin=10):
+    hue = rgb_to_hsv(np.asarray(images, dtype=np.float64) / 255.0)[..., 0]
+    N = hue.shape[0]
+    bins = np.minimum((hue * nbin).astype(np.int64), nbin - 1).reshape(N, -1)
+    keys = np.sort((bins + nbin * np.arange(N)[:, None]).ravel())
+    counts = np.diff(np.searchsorted(keys, np.arange(N * nbin + 1))).reshape(N, nbin)
+    return (counts / bins.shape[1]).astype(np.float32)
+''',
+    # uint8 channels widened to int16 before any difference; the histogram with np.add.at.
+    "int16_widened_add_at": '''def hue_histogram(images, nbin=10):
+    x = np.asarray(images)
+    if x.dtype == np.uint8:
+        x = x.astype(np.int16)
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    M, m = x.max(axis=-1), x.min(axis=-1)
+    C = (M - m).astype(np.float64)
+    Cs = np.where(C > 0, C, 1.0)
+    h6 = np.where(M == r, (g - b) / Cs, np.where(M == g, (b - r) / Cs + 2, (r - g) / Cs + 4))
+    hue = np.where(C > 0, np.remainder(h6, 6) / 6, 0.0)
+    N = len(x)
+    k = np.minimum(np.floor(hue * nbin), nbin - 1).astype(np.intp).reshape(N, -1)
+    hist = np.zeros((N, nbin))
+    np.add.at(hist, (np.arange(N)[:, None], k), 1.0)
+    return (hist / k.shape[1]).astype(np.float32)
 ''',
 }
 
@@ -346,6 +472,113 @@ HOG_VARIANTS = {
     h = h / (np.sqrt((h * h).sum(axis=2, keepdims=True)) + 1e-6)
     return h.reshape(N, -1).astype(np.float32)
 ''',
+    # Centred differences everywhere on an oddly reflected padding: at the border they are the one-sided ones.
+    "odd_reflect_padding": '''def hog_features(images, cell=8, nbins=9):
+    grey = np.asarray(images, dtype=np.float64).mean(axis=-1)
+    p = np.pad(grey, ((0, 0), (1, 1), (1, 1)), mode="reflect", reflect_type="odd")
+    gx = (p[:, 1:-1, 2:] - p[:, 1:-1, :-2]) / 2
+    gy = (p[:, 2:, 1:-1] - p[:, :-2, 1:-1]) / 2
+    mag = np.hypot(gx, gy)
+    b = np.minimum((np.mod(np.arctan2(gy, gx), np.pi) * nbins / np.pi).astype(int), nbins - 1)
+    N, H, W = grey.shape
+    R, Q = H // cell, W // cell
+    b, mag = b[:, :R * cell, :Q * cell], mag[:, :R * cell, :Q * cell]
+    idx = ((np.arange(N)[:, None, None] * R + np.arange(R * cell)[:, None] // cell) * Q
+           + np.arange(Q * cell)[None, :] // cell) * nbins + b
+    h = np.bincount(idx.ravel(), weights=mag.ravel(), minlength=N * R * Q * nbins).reshape(N, R * Q, nbins)
+    return (h / (np.linalg.norm(h, axis=2, keepdims=True) + 1e-6)).reshape(N, -1).astype(np.float32)
+''',
+    # The gradient as a complex number: its modulus and its angle.
+    "complex_gradient": '''def hog_features(images, cell=8, nbins=9):
+    grey = np.asarray(images, dtype=np.float64).sum(axis=-1) / 3
+    gy, gx = np.gradient(grey, axis=(1, 2))
+    z = gx + 1j * gy
+    mag = np.abs(z)
+    b = np.minimum((np.angle(z) % np.pi * (nbins / np.pi)).astype(np.int64), nbins - 1)
+    N, H, W = grey.shape
+    R, Q = H // cell, W // cell
+    i, j = np.arange(R * cell)[:, None] // cell, np.arange(Q * cell)[None, :] // cell
+    keys = ((np.arange(N)[:, None, None] * R + i) * Q + j) * nbins + b[:, :R * cell, :Q * cell]
+    total = N * R * Q * nbins
+    hist, _ = np.histogram(keys, bins=total, range=(0, total), weights=mag[:, :R * cell, :Q * cell])
+    hist = hist.reshape(N, R * Q, nbins)
+    hist = hist / (np.sqrt((hist ** 2).sum(axis=-1, keepdims=True)) + 1e-6)
+    return hist.reshape(N, -1).astype(np.float32)
+''',
+    # Signed bins over 2 pi (twice as many), folded onto the unsigned ones.
+    "signed_bins_folded": '''def hog_features(images, cell=8, nbins=9):
+    grey = np.mean(np.asarray(images, dtype=np.float64), axis=3)
+    gy, gx = np.gradient(grey, axis=(1, 2))
+    mag = np.sqrt(gx ** 2 + gy ** 2)
+    signed = np.floor(np.arctan2(gy, gx) / (np.pi / nbins)).astype(np.int64) % (2 * nbins)
+    b = signed % nbins
+    N, H, W = grey.shape
+    R, Q = H // cell, W // cell
+    b, mag = b[:, :R * cell, :Q * cell], mag[:, :R * cell, :Q * cell]
+    cells = np.ravel_multi_index(np.meshgrid(np.arange(N), np.arange(R * cell) // cell, np.arange(Q * cell) // cell,
+                                             indexing="ij"), (N, R, Q))
+    h = np.bincount((cells * nbins + b).ravel(), weights=mag.ravel(), minlength=N * R * Q * nbins)
+    h = h.reshape(N, R * Q, nbins)
+    h = h / (np.linalg.norm(h, axis=-1, keepdims=True) + 1e-6)
+    return h.reshape(N, -1).astype(np.float32)
+''',
+    # An alias of a function that names its variables ex, vars and iter.
+    "alias_builtin_like_names": '''def _hog(images, cell=8, nbins=9):
+    ex = np.asarray(images, dtype=np.float32).mean(axis=-1)
+    gy, gx = np.gradient(ex, axis=(1, 2))
+    vars = np.hypot(gx, gy)
+    iter = np.minimum((np.mod(np.arctan2(gy, gx), np.pi) * np.float32(nbins / np.pi)).astype(np.int64), nbins - 1)
+    N, H, W = ex.shape
+    R, Q = H // cell, W // cell
+    iter, vars = iter[:, :R * cell, :Q * cell], vars[:, :R * cell, :Q * cell]
+    index = ((np.arange(N)[:, None, None] * R + np.arange(R * cell)[:, None] // cell) * Q
+             + np.arange(Q * cell) // cell) * nbins + iter
+    hist = np.bincount(index.ravel(), weights=vars.ravel(), minlength=N * R * Q * nbins).reshape(N, R * Q, nbins)
+    return (hist / (np.linalg.norm(hist, axis=2, keepdims=True) + 1e-6)).reshape(N, -1).astype(np.float32)
+
+
+hog_features = _hog
+''',
+    # uint8 images summed in uint16 (no wrap-around), the differences in float.
+    "uint16_channel_sum_np_diff": '''def hog_features(images, cell=8, nbins=9):
+    images = np.asarray(images)
+    if images.dtype == np.uint8:
+        grey = images.sum(axis=-1, dtype=np.uint16) / 3.0
+    else:
+        grey = images.astype(np.float64).mean(axis=-1)
+    dx, dy = np.diff(grey, axis=2), np.diff(grey, axis=1)
+    gx = np.concatenate([dx[:, :, :1], (dx[:, :, 1:] + dx[:, :, :-1]) / 2, dx[:, :, -1:]], axis=2)
+    gy = np.concatenate([dy[:, :1], (dy[:, 1:] + dy[:, :-1]) / 2, dy[:, -1:]], axis=1)
+    mag = np.hypot(gx, gy)
+    b = np.minimum((np.mod(np.arctan2(gy, gx), np.pi) * nbins / np.pi).astype(int), nbins - 1)
+    N, H, W = grey.shape
+    R, Q = H // cell, W // cell
+    b = b[:, :R * cell, :Q * cell].reshape(N, R, cell, Q, cell).transpose(0, 1, 3, 2, 4).reshape(N * R * Q, -1)
+    m = mag[:, :R * cell, :Q * cell].reshape(N, R, cell, Q, cell).transpose(0, 1, 3, 2, 4).reshape(N * R * Q, -1)
+    keys = np.arange(N * R * Q)[:, None] * nbins + b  # (cells, cell * cell)
+    hist = np.bincount(keys.ravel(), weights=m.ravel(), minlength=N * R * Q * nbins).reshape(N, R, Q, nbins)
+    hist /= np.linalg.norm(hist, axis=3, keepdims=True) + 1e-6
+    return hist.reshape(N, -1).astype(np.float32)
+''',
+    # A lambda over helpers: the gradients, the binned magnitudes, the cells.
+    "lambda_over_helpers": '''def _grey_gradients(images):
+    grey = np.asarray(images, dtype=np.float64).mean(axis=-1)
+    gy, gx = np.gradient(grey, axis=(1, 2))
+    return np.hypot(gx, gy), np.mod(np.arctan2(gy, gx), np.pi)
+
+
+def _cell_histograms(mag, theta, cell, nbins):
+    N, H, W = mag.shape
+    R, Q = H // cell, W // cell
+    b = np.minimum((theta[:, :R * cell, :Q * cell] / np.pi * nbins).astype(int), nbins - 1)
+    hist = np.zeros((N, R, Q, nbins))
+    n, i, j = np.indices(b.shape)
+    np.add.at(hist, (n, i // cell, j // cell, b), mag[:, :R * cell, :Q * cell])
+    return hist / (np.linalg.norm(hist, axis=-1, keepdims=True) + 1e-6)
+
+
+hog_features = lambda images, cell=8, nbins=9: _cell_histograms(*_grey_gradients(images), cell, nbins).reshape(len(images), -1).astype(np.float32)
+''',
 }
 
 KMEANS_VARIANTS = {
@@ -493,6 +726,80 @@ def kmeans(points, k, iters, rng=None):
                 centres[j] = members.mean(axis=0)
     return centres
 ''',
+    # Another draw of the start (a permutation), and the loop over the clusters as enumerate(centres).
+    "permutation_start_enumerate": '''def kmeans(points, k, iters, rng=None):
+    rng = np.random.default_rng(rng)
+    X = np.asarray(points, dtype=np.float64)
+    centres = X[rng.permutation(len(X))[:k]].copy()
+    for _ in range(iters):
+        sq = np.einsum("md,md->m", X, X)[:, None] - 2 * X @ centres.T + np.einsum("kd,kd->k", centres, centres)
+        nearest = sq.argmin(axis=1)
+        for j, c in enumerate(centres):
+            mine = nearest == j
+            if mine.any():
+                centres[j] = X[mine].mean(axis=0)
+    return centres
+''',
+    # Rows drawn with Generator.choice(..., axis=0); variables named compile and vars; range(int(iters)).
+    "choice_rows_builtin_like_names": '''def kmeans(points, k, iters, rng=None):
+    rng = np.random.default_rng(rng)
+    compile = rng.choice(np.asarray(points, dtype=np.float64), size=k, replace=False, axis=0)
+    for _ in range(int(iters)):
+        vars = (points ** 2).sum(axis=1)[:, None] - 2 * points @ compile.T + (compile ** 2).sum(axis=1)[None, :]
+        ex = vars.argmin(axis=1)
+        sizes = np.bincount(ex, minlength=k)
+        sums = np.einsum("mk,md->kd", (ex[:, None] == np.arange(k)).astype(np.float64), points)
+        compile = np.where(sizes[:, None] > 0, sums / np.maximum(sizes, 1)[:, None], compile)
+    return compile
+''',
+    # The graded name an alias of a function of another name (its parameters keep their names).
+    "alias_of_lloyd": '''def lloyd(points, k, iters, rng=None):
+    generator = np.random.default_rng(rng)
+    centres = np.array(points[generator.choice(points.shape[0], size=k, replace=False)], dtype=float)
+    for _ in range(iters):
+        labels = (-2 * points @ centres.T + (centres ** 2).sum(axis=1)).argmin(axis=1)  # |x|^2 is the same for all
+        counts = np.bincount(labels, minlength=k)
+        totals = np.zeros((k, points.shape[1]))
+        np.add.at(totals, labels, points)
+        filled = counts > 0
+        centres[filled] = totals[filled] / counts[filled, None]
+    return centres
+
+
+kmeans = lloyd
+''',
+    # scipy's vq for the assignment (float64 both), the loop over the clusters as range(len(centres)).
+    "scipy_vq_assignment": '''from scipy.cluster.vq import vq
+
+
+def kmeans(points, k, iters, rng=None):
+    rng = np.random.default_rng(rng)
+    X = np.asarray(points, dtype=np.float64)
+    centres = X[rng.choice(len(X), size=k, replace=False)]
+    for _ in range(iters):
+        codes, _ = vq(X, centres)
+        new = centres.copy()
+        for c in range(len(centres)):
+            if np.count_nonzero(codes == c):
+                new[c] = X[codes == c].mean(axis=0)
+        centres = new
+    return centres
+''',
+    # The distances in the points' own dtype (float32 stays float32 there), the means in float64.
+    "distances_in_points_dtype": '''def kmeans(points, k, iters, rng=None):
+    rng = np.random.default_rng(rng)
+    start = rng.choice(len(points), size=k, replace=False)
+    C = points[start].astype(np.float64)
+    P64 = points.astype(np.float64)
+    x2 = np.einsum("md,md->m", points, points)
+    for _ in range(iters):
+        Cp = C.astype(points.dtype)
+        lab = np.argmin(x2[:, None] - 2 * points @ Cp.T + np.einsum("kd,kd->k", Cp, Cp), axis=1)
+        n = np.bincount(lab, minlength=k)
+        S = (lab[None, :] == np.arange(k)[:, None]).astype(np.float64) @ P64  # (k, D)
+        C = np.where(n[:, None] > 0, S / np.where(n > 0, n, 1)[:, None], C)
+    return C
+''',
 }
 
 BOW_VARIANTS = {
@@ -579,6 +886,66 @@ def bag_of_words(patches, centres):
     np.add.at(counts, flat, 1)
     return np.float32(counts.reshape(N, k) / P)
 ''',
+    # A lambda over a helper of the cell.
+    "lambda_over_helper": '''def _nearest_words(patches, centres):
+    flat = patches.reshape(-1, patches.shape[-1]).astype(np.float64)
+    C = np.asarray(centres, dtype=np.float64)
+    return np.argmin((C * C).sum(axis=1) - 2 * flat @ C.T, axis=1).reshape(patches.shape[:2])
+
+
+bag_of_words = lambda patches, centres: (np.eye(len(centres))[_nearest_words(patches, centres)].mean(axis=1)).astype(np.float32)
+''',
+    # Variables named like built-ins (compile, iter, ex) and an alias of a function of another name.
+    "alias_builtin_like_names": '''def encode(patches, centres):
+    N, P, D = patches.shape
+    compile = np.sum(centres ** 2, axis=1) - 2 * np.dot(patches.reshape(N * P, D), centres.T)
+    iter = compile.argmin(axis=1)
+    ex = np.repeat(np.arange(N), P) * len(centres) + iter
+    return (np.bincount(ex, minlength=N * len(centres)).reshape(N, -1) / P).astype(np.float32)
+
+
+bag_of_words = encode
+''',
+    "np_histogram_of_keys": '''def bag_of_words(patches, centres):
+    N, P, D = patches.shape
+    k = len(centres)
+    d = np.einsum("kd,kd->k", centres, centres)[None, None, :] - 2 * np.einsum("npd,kd->npk", patches, centres, optimize=True)
+    keys = d.argmin(axis=2) + k * np.arange(N)[:, None]  # (N, P)
+    counts, _ = np.histogram(keys, bins=N * k, range=(0, N * k))
+    return (counts.reshape(N, k) / P).astype(np.float32)
+''',
+    # The images' one-hot rows times the words' one-hot rows: a matrix product counts every (image, word) pair.
+    "indicator_matmul": '''def bag_of_words(patches, centres):
+    N, P, D = patches.shape
+    X = patches.reshape(N * P, D)
+    nearest = np.argmin(-2 * X @ centres.T + (centres ** 2).sum(axis=1), axis=1)  # (N * P,)
+    image_of = np.repeat(np.eye(N, dtype=np.float32), P, axis=0)  # (N * P, N)
+    word_of = np.eye(len(centres), dtype=np.float32)[nearest]  # (N * P, k)
+    return image_of.T @ word_of / np.float32(P)
+''',
+    # float32 or uint8 patches handled: the distances in float64 whatever arrives.
+    "float64_whatever_arrives": '''def bag_of_words(patches, centres):
+    X = np.asarray(patches, dtype=np.float64)
+    C = np.asarray(centres, dtype=np.float64)
+    N, P, _ = X.shape
+    d = (X ** 2).sum(-1)[..., None] - 2 * X @ C.T + (C ** 2).sum(-1)  # (N, P, k)
+    w = d.argmin(-1)
+    hist = np.zeros((N, len(C)), dtype=np.float32)
+    np.add.at(hist, (np.arange(N)[:, None].repeat(P, axis=1), w), np.float32(1.0 / P))
+    return hist
+''',
+    # Words sorted per image, counted with searchsorted on the sorted keys.
+    "sorted_keys_searchsorted": '''from scipy.spatial.distance import cdist
+
+
+def bag_of_words(patches, centres):
+    N, P, D = patches.shape
+    k = centres.shape[0]
+    nearest = cdist(patches.reshape(N * P, D), centres, "euclidean").argmin(axis=1)
+    keys = np.sort(nearest + k * np.repeat(np.arange(N), P))
+    counts = np.diff(np.searchsorted(keys, np.arange(N * k + 1)))
+    return (counts.reshape(N, k) / P).astype(np.float32)
+''',
 }
 
 NORMALISE_VARIANTS = {
@@ -661,6 +1028,49 @@ NORMALISE_VARIANTS = {
     std = np.nanstd(train, axis=0)
     std = np.where(std == 0, 1, std).astype(train.dtype)
     return [(np.asarray(F) - mean) / std for F in (train, *others)]
+''',
+    # A lambda over a helper of the cell.
+    "lambda_over_helper": '''def _safe_std(train):
+    s = train.std(axis=0)
+    return np.where(s > 0, s, 1).astype(train.dtype)
+
+
+normalise_features = lambda train, *others: [(F - train.mean(axis=0)) / _safe_std(train) for F in (train, *others)]
+''',
+    # Variables named like built-ins (ex, iter, vars) and an alias of a function of another name.
+    "alias_builtin_like_names": '''def standardise(train, *others):
+    ex = train.mean(axis=0)
+    vars = train.var(axis=0)
+    iter = np.sqrt(np.where(vars > 0, vars, 1)).astype(train.dtype)
+    return [(F - ex) / iter for F in (train,) + others]
+
+
+normalise_features = standardise
+''',
+    # np.divide only where std > 0, into a copy of the centred features (constant columns stay centred).
+    "divide_where": '''def normalise_features(train, *others):
+    mean, std = train.mean(axis=0), train.std(axis=0)
+    out = []
+    for F in (train, *others):
+        centred = F - mean
+        out.append(np.divide(centred, std, out=centred.copy(), where=std > 0))
+    return out
+''',
+    "einsum_variance": '''def normalise_features(train, *others):
+    mean = train.sum(axis=0) / train.shape[0]
+    centred = train - mean
+    std = np.sqrt(np.einsum("nd,nd->d", centred, centred) / train.shape[0])
+    std[std == 0] = 1
+    return [(F - mean) / std for F in [train, *others]]
+''',
+    # One stack of every set, standardised at once and split again.
+    "stack_and_split": '''def normalise_features(train, *others):
+    sets = (train, *others)
+    mu = np.mean(train, axis=0)
+    sigma = np.std(train, axis=0)
+    sigma = np.where(sigma == 0, np.ones_like(sigma), sigma)
+    everything = (np.concatenate(sets, axis=0) - mu) / sigma
+    return np.split(everything, np.cumsum([len(F) for F in sets])[:-1])
 ''',
 }
 

@@ -189,12 +189,37 @@ CATALOG: list[Entry] = [
           CLASSIFIER_TESTS, exact_loss={"test_linear_classifier": 0.25}),
     entry("predict_argmin", "predict_linear_classifier takes the lowest score",
           {"linear_classifier": cell(LOSS, TRAIN, swap(PREDICT, "argmax", "argmin"))}, CLASSIFIER_TESTS),
+    entry("loss_without_max_shift", "the softmax of the raw scores: exp overflows for large scores",
+          {"linear_classifier": cell(swap(LOSS, "    scores = scores - scores.max(axis=1, keepdims=True)\n", ""),
+                                     TRAIN, PREDICT)}, CLASSIFIER_TESTS),
+    entry("train_batches_without_replacement", "each batch drawn with replace=False: a batch larger than the data fails",
+          {"linear_classifier": cell(LOSS, swap(TRAIN, "replace=True", "replace=False"), PREDICT)},
+          CLASSIFIER_TESTS, exact_loss={"test_linear_classifier": 0.25}),
     # -- Part B: polar features ----------------------------------------------------------------------
     entry("polar_arctan2_x_y", "the angle as np.arctan2(x, y): the arguments swapped",
           {"polar_features": swap(POLAR, "np.arctan2(y, x)", "np.arctan2(x, y)")}, POLAR_TESTS),
     entry("polar_float64", "polar_features returns float64 (the float32 cast forgotten)",
           {"polar_features": swap(POLAR, ".astype(np.float32)", "")}, {"test_polar_features"},
           exact_loss={"test_polar_features": 0.25}),
+    entry("polar_arctan_of_ratio", "the angle as np.arctan(y / x): the left half-plane lands on the right one, x = 0 divides by 0",
+          {"polar_features": swap(POLAR, "np.arctan2(y, x)", "np.arctan(y / x)")}, POLAR_TESTS),
+    entry("polar_radius_squared", "the radius as x**2 + y**2, the square root forgotten",
+          {"polar_features": swap(POLAR, "np.sqrt(x**2 + y**2)", "x**2 + y**2")}, POLAR_TESTS),
+    entry("polar_angle_0_to_2pi", "the angle moved to [0, 2 pi) with a mod, not the (-pi, pi] of atan2",
+          {"polar_features": swap(POLAR, "np.arctan2(y, x)", "np.mod(np.arctan2(y, x), 2 * np.pi)")}, POLAR_TESTS),
+    entry("polar_written_into_points", "r and theta written into the caller's points array and returned (right values)",
+          {"polar_features": '''def polar_features(points):
+    """(r, theta) of every point, float32, written over the points."""
+    x, y = points[:, 0].copy(), points[:, 1].copy()
+    points[:, 0] = np.hypot(x, y)
+    points[:, 1] = np.arctan2(y, x)
+    return points.astype(np.float32)
+'''}, {"test_polar_features_hidden"}, exact_loss={"test_polar_features_hidden": 0.25}),
+    entry("polar_loop_over_points", "one point at a time in a list comprehension (right values)",
+          {"polar_features": '''def polar_features(points):
+    """(r, theta) of every point, float32."""
+    return np.array([[np.hypot(x, y), np.arctan2(y, x)] for x, y in points], dtype=np.float32).reshape(-1, 2)
+'''}, {"test_polar_features"}, exact_loss={"test_polar_features": 0.25}),
     # -- Part C: hue histogram -----------------------------------------------------------------------
     entry("hue_not_normalised", "the histogram holds pixel counts, not fractions",
           {"hue_histogram": swap(HUE, "(counts / bins.shape[1])", "counts")}, HUE_TESTS),
@@ -209,6 +234,17 @@ CATALOG: list[Entry] = [
           {"test_hue_histogram_hidden"}, exact_loss={"test_hue_histogram_hidden": 0.25}),
     entry("hue_of_brightness", "the histogram of the value max(r, g, b) / 255 instead of the hue",
           {"hue_histogram": swap(HUE, "    h = np.where(delta > 0, h, 0.0)\n", "    h = top / 256\n")}, HUE_TESTS),
+    entry("hue_uint8_wraparound", "the channels used as they come: on uint8 images g - b wraps around to 255 where g < b",
+          {"hue_histogram": swap(HUE, "rgb = np.asarray(images, dtype=np.float64)", "rgb = np.asarray(images)")},
+          {"test_hue_histogram_hidden"}, exact_loss={"test_hue_histogram_hidden": 0.5}),
+    entry("hue_red_case_without_mod", "the red case without its mod 6: negative hues, negative bins",
+          {"hue_histogram": swap(HUE, "((g - b) / safe) % 6", "(g - b) / safe")}, HUE_TESTS),
+    entry("hue_round_to_nearest_bin", "the bin as round(h * nbin), not floor",
+          {"hue_histogram": swap(HUE, "np.minimum((h * nbin).astype(int), nbin - 1)",
+                                 "np.minimum(np.round(h * nbin).astype(int), nbin - 1)")}, HUE_TESTS),
+    entry("hue_float64", "the histograms returned in float64 (the float32 cast forgotten)",
+          {"hue_histogram": swap(HUE, "(counts / bins.shape[1]).astype(np.float32)", "counts / bins.shape[1]")},
+          HUE_TESTS, exact_loss={"test_hue_histogram": 0.25, "test_hue_histogram_hidden": 0.25}),
     # -- Part D: HOG ---------------------------------------------------------------------------------
     entry("hog_signed_orientation", "orientation over [0, 2 pi) with nbins bins: not unsigned",
           {"hog_features": swap(swap(HOG, "np.mod(np.arctan2(gy, gx), np.pi)", "np.mod(np.arctan2(gy, gx), 2 * np.pi)"),
@@ -229,6 +265,19 @@ CATALOG: list[Entry] = [
     entry("hog_gradients_swapped", "gx taken along the rows and gy along the columns",
           {"hog_features": swap(HOG, "gy, gx = np.gradient(grey, axis=(1, 2))", "gx, gy = np.gradient(grey, axis=(1, 2))")},
           HOG_TESTS),
+    entry("hog_uint8_channel_sum", "the grey image as (r + g + b) / 3 on the channels as they come: uint8 sums wrap above 255",
+          {"hog_features": swap(HOG, "grey = np.asarray(images, dtype=np.float64).mean(axis=-1)",
+                                "grey = (images[..., 0] + images[..., 1] + images[..., 2]) / 3")},
+          {"test_hog_features_hidden"}, exact_loss={"test_hog_features_hidden": 0.25}),
+    entry("hog_zero_border_gradients", "centred differences inside, 0 on the border (no one-sided differences)",
+          {"hog_features": swap(HOG, "gy, gx = np.gradient(grey, axis=(1, 2))",
+                                "gx, gy = np.zeros_like(grey), np.zeros_like(grey)\n"
+                                "    gx[:, :, 1:-1] = (grey[:, :, 2:] - grey[:, :, :-2]) / 2\n"
+                                "    gy[:, 1:-1, :] = (grey[:, 2:, :] - grey[:, :-2, :]) / 2")}, {"test_hog_features_hidden"}),
+    entry("hog_luminance_grey", "the grey image as the luminance 0.299 r + 0.587 g + 0.114 b, not the mean of the channels",
+          {"hog_features": swap(HOG, "grey = np.asarray(images, dtype=np.float64).mean(axis=-1)",
+                                "grey = np.asarray(images, dtype=np.float64) @ np.array([0.299, 0.587, 0.114])")},
+          {"test_hog_features_hidden"}),
     entry("hog_loop_over_images", "right values, one image at a time in a Python loop",
           {"hog_features": LOOPED_HOG}, {"test_hog_features"}, exact_loss={"test_hog_features": 0.5}),
     # -- Part E: k-means and the bag of words -------------------------------------------------------
@@ -238,11 +287,36 @@ CATALOG: list[Entry] = [
           {"kmeans": swap(KMEANS, "            if len(members) > 0:\n                centres[j] = members.mean(axis=0)",
                           "            centres[j] = members.mean(axis=0)")}, KMEANS_TESTS),
     entry("kmeans_one_iteration_too_many", "range(iters + 1): one iteration more than asked",
-          {"kmeans": swap(KMEANS, "range(iters)", "range(iters + 1)")}, {"test_kmeans_hidden"}),
+          {"kmeans": swap(KMEANS, "range(iters)", "range(iters + 1)")}, {"test_kmeans_hidden"},
+          exact_loss={"test_kmeans_hidden": 0.25}),  # iters = 0 returns no data points: the start requirement
     entry("kmeans_loop_over_points", "the nearest centre found point by point in a Python loop (right values)",
           {"kmeans": swap(KMEANS, "        nearest = np.argmin(d, axis=1)\n",
                           "        nearest = np.array([int(np.argmin(row)) for row in d])\n")},
           {"test_kmeans"}, exact_loss={"test_kmeans": 0.25}),
+    entry("kmeans_l1_distance", "points assigned by the L1 distance sum |x - c|, not the squared Euclidean one",
+          {"kmeans": swap(KMEANS, "d = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)",
+                          "d = np.abs(points[:, None, :] - centres[None, :, :]).sum(axis=2)")}, {"test_kmeans_hidden"}),
+    entry("kmeans_chebyshev_distance", "points assigned by the largest coordinate difference max |x - c| (L-infinity)",
+          {"kmeans": swap(KMEANS, "d = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)",
+                          "d = np.abs(points[:, None, :] - centres[None, :, :]).max(axis=2)")}, {"test_kmeans_hidden"}),
+    entry("kmeans_expanded_without_c2", "the expanded distance |x|^2 - 2 x.c with |c|^2 forgotten",
+          {"kmeans": swap(KMEANS, "d = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)",
+                          "d = (points ** 2).sum(axis=1)[:, None] - 2 * points @ centres.T")}, {"test_kmeans_hidden"}),
+    entry("kmeans_empty_centre_to_origin", "sums / max(counts, 1) for every centre: an empty cluster's centre jumps to 0",
+          {"kmeans": swap(KMEANS, '''        for j in range(k):
+            members = points[nearest == j]
+            if len(members) > 0:
+                centres[j] = members.mean(axis=0)''', '''        counts = np.bincount(nearest, minlength=k)
+        sums = np.zeros((k, points.shape[1]))
+        np.add.at(sums, nearest, points)
+        centres = sums / np.maximum(counts, 1)[:, None]''')}, {"test_kmeans_hidden"},
+          exact_loss={"test_kmeans_hidden": 0.5}),
+    entry("kmeans_start_with_replacement", "the start drawn with rng.choice(M, k): with replacement, a point can start twice",
+          {"kmeans": swap(KMEANS, "rng.choice(len(points), size=k, replace=False)", "rng.choice(len(points), size=k)")},
+          {"test_kmeans_hidden"}, exact_loss={"test_kmeans_hidden": 0.25}),
+    entry("kmeans_global_random_state", "the start drawn with np.random.choice, the global random state, not from rng",
+          {"kmeans": swap(KMEANS, "rng.choice(len(points), size=k, replace=False)",
+                          "np.random.choice(len(points), size=k, replace=False)")}, {"test_kmeans_hidden"}),
     entry("bow_counts_not_fractions", "the bag of words holds patch counts, not fractions",
           {"bag_of_words": swap(BOW, "one_hot.mean(axis=1)", "one_hot.sum(axis=1)")}, BOW_TESTS),
     entry("bow_farthest_word", "every patch votes for its farthest word",
@@ -255,6 +329,24 @@ CATALOG: list[Entry] = [
             for p in patches]
     return np.array(rows, dtype=np.float32)
 '''}, {"test_bag_of_words"}, exact_loss={"test_bag_of_words": 0.25}),
+    entry("bow_l1_distance", "every patch votes for its nearest word by the L1 distance sum |x - c|",
+          {"bag_of_words": swap(BOW, "d = ((patches[:, :, None, :] - centres[None, None, :, :]) ** 2).sum(axis=3)",
+                                "d = np.abs(patches[:, :, None, :] - centres[None, None, :, :]).sum(axis=3)")},
+          {"test_bag_of_words_hidden"}, exact_loss={"test_bag_of_words_hidden": 0.5}),
+    entry("bow_chebyshev_distance", "every patch votes for its nearest word by the largest coordinate difference (L-infinity)",
+          {"bag_of_words": swap(BOW, "d = ((patches[:, :, None, :] - centres[None, None, :, :]) ** 2).sum(axis=3)",
+                                "d = np.abs(patches[:, :, None, :] - centres[None, None, :, :]).max(axis=3)")},
+          {"test_bag_of_words_hidden"}, exact_loss={"test_bag_of_words_hidden": 0.5}),
+    entry("bow_expanded_without_c2", "the expanded distance |x|^2 - 2 x.c with |c|^2 forgotten: the word of the largest x.c wins",
+          {"bag_of_words": swap(BOW, "d = ((patches[:, :, None, :] - centres[None, None, :, :]) ** 2).sum(axis=3)",
+                                "d = (patches ** 2).sum(axis=2)[:, :, None] - 2 * patches @ centres.T")},
+          {"test_bag_of_words_hidden"}),
+    entry("bow_one_histogram_for_the_batch", "one histogram of all the batch's patches, given to every image",
+          {"bag_of_words": swap(BOW, "    return one_hot.mean(axis=1).astype(np.float32)",
+                                "    return np.tile(one_hot.mean(axis=(0, 1)), (N, 1)).astype(np.float32)")}, BOW_TESTS),
+    entry("bow_float64", "the bag of words returned in float64 (the float32 cast forgotten)",
+          {"bag_of_words": swap(BOW, "one_hot.mean(axis=1).astype(np.float32)", "one_hot.mean(axis=1)")},
+          BOW_TESTS, exact_loss={"test_bag_of_words": 0.25, "test_bag_of_words_hidden": 0.25}),
     # -- Part F: normalisation and tuning -----------------------------------------------------------
     entry("normalise_each_with_its_own_statistics", "every set is standardised with its own mean and std",
           {"normalise_features": '''def normalise_features(train, *others):
@@ -287,6 +379,18 @@ CATALOG: list[Entry] = [
           {"normalise_features": swap(NORMALISE, "    std[std == 0] = 1\n    return [(F - mean) / std",
                                       "    return [(F - mean) / (std + 1e-8)")},
           NORMALISE_TESTS),
+    entry("normalise_sample_std", "the sample standard deviation (ddof=1), not np.std's population one",
+          {"normalise_features": swap(NORMALISE, "std = train.std(axis=0)", "std = train.std(axis=0, ddof=1)")},
+          NORMALISE_TESTS),
+    entry("normalise_always_float32", "every set returned as float32, whatever the dtype of the input",
+          {"normalise_features": swap(NORMALISE, "return [(F - mean) / std for F in (train, *others)]",
+                                      "return [((F - mean) / std).astype(np.float32) for F in (train, *others)]")},
+          {"test_normalise_features_hidden"}, exact_loss={"test_normalise_features_hidden": 0.25}),
+    entry("normalise_nan_to_zero_afterwards", "divides by the raw std, then np.nan_to_num on the result for constant columns",
+          {"normalise_features": swap(swap(NORMALISE, "    std[std == 0] = 1\n", ""),
+                                      "return [(F - mean) / std for F in (train, *others)]",
+                                      "return [np.nan_to_num((F - mean) / std) for F in (train, *others)]")},
+          NORMALISE_TESTS),
     entry("tuning_keeps_last_weights", "best_W keeps the weights of the last run, not of the best",
           {"tuning": tuning('''            if val_acc > best_val[family]:
                 best_val[family] = val_acc
@@ -294,4 +398,9 @@ CATALOG: list[Entry] = [
     entry("tuning_only_all_features", "only the combined features are tuned",
           {"tuning": tuning(BEST).replace("for family in FAMILIES:", 'for family in ["all"]:')},
           {"test_tuning_hidden"}),
+    entry("tuning_training_accuracy_on_validation", "the training accuracy computed on the validation set (copy-paste)",
+          {"tuning": swap(tuning(BEST),
+                          'train_acc = float(np.mean(predict_linear_classifier(W, train_sets[family]) == labels["train"]))',
+                          'train_acc = float(np.mean(predict_linear_classifier(W, val_sets[family]) == labels["val"]))')},
+          {"test_tuning_hidden"}, exact_loss={"test_tuning_hidden": 0.5}),
 ]
