@@ -266,7 +266,7 @@ def cmd_similarity(args: argparse.Namespace) -> int:
     root = _course_root(args.course)
     try:
         settings = Settings(threshold=args.threshold, min_tokens=args.min_tokens, top=args.top,
-                            workers=args.workers)
+                            workers=args.workers, max_shared=args.max_shared)
         reference = Path(args.reference).resolve() if args.reference else None
         report = run(root, args.assignment, reference, settings)
     except ValueError as exc:
@@ -489,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=20,
                    help="unflagged pairs listed per cell besides the flagged ones (default 20)")
     p.add_argument("--workers", type=int, default=2, help="processes comparing cells at once (default 2)")
+    p.add_argument("--max-shared", type=int, default=None, metavar="N",
+                   help="MOSS's -m: code found in more than N answers of a cell is common code and does not "
+                        "count (default max(10, a tenth of the class); the class size turns it off)")
     p = add("demo", cmd_demo, "release, autograde a demo class (full, blank, half) and print grades")
     p.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     p.add_argument("--dataset", default="digits", help="dataset to grade on (default: digits)")

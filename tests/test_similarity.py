@@ -9,7 +9,10 @@ once); one student hands in the instructor's solution, which also sits, as a "pu
 file, in the reference folder, next to last year's notebook that another student copied. Every
 pair that shares an origin must rank above every pair that does not, cell by cell, and the
 copies of the references must be found. The margin (lowest copy minus highest independent pair)
-is printed per cell (``pytest -s``).
+is printed per cell (``pytest -s``). The softmax catalog (tests/catalog/softmax_right.py) makes a
+second proof class the same way; its naive losses share the canonical loop skeleton, which only
+ranks below the copies once code most of a class writes counts as common (MOSS's ``-m``,
+:data:`PROOF_MAX_SHARED`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import subprocess
 import symtable
 import sys
 import tokenize
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 
@@ -37,9 +41,10 @@ from cs231n_utils import cli
 from cs231n_utils.grader import similarity_cells as cells
 from cs231n_utils.grader.similarity import OVERALL, Settings, compare, run
 from cs231n_utils.grader.similarity_cells import count_tokens
+from cs231n_utils.grader.similarity_engine import default_max_shared
 from cs231n_utils.submissions import answer_cells, build_submission, strip_solution_markers
 
-from .catalog import svm_right, svm_wrong
+from .catalog import softmax_right, svm_right, svm_wrong
 from .catalog.harness import Entry, cell, write_course
 
 #: The proof class is written and compared once per module: its tests share one xdist worker.
@@ -48,6 +53,8 @@ pytestmark = pytest.mark.xdist_group("similarity")
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "svm"
 CELLS = ("score_function", "svm_loss_naive", "svm_loss_vectorized", "train_predict", "tuning")
+SOFTMAX_CELLS = ("softmax_function", "softmax_loss_naive", "softmax_loss_vectorized", "train_predict",
+                 "tuning")
 
 
 # -- disguises ------------------------------------------------------------------------------------
@@ -164,8 +171,8 @@ def _independent_pairs(body: list[ast.stmt]) -> list[tuple[ast.stmt, ast.stmt]]:
                 continue
         k += 1
     for stmt in body:
-        for field in ("body", "orelse"):
-            pairs += _independent_pairs(getattr(stmt, field, None) or [])
+        for part in ("body", "orelse"):
+            pairs += _independent_pairs(getattr(stmt, part, None) or [])
     return pairs
 
 
@@ -265,6 +272,34 @@ def predict_linear_classifier(W, X):
     scores = X @ W
     return scores.argmax(axis=1)
 '''
+HELPER_SOFTMAX_VECTORIZED = '''def _log_probabilities(scores):
+    """Row-wise log-softmax: each score less its row's log-sum-exp, after a max shift."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax_loss_vectorized(W, X, y, reg):
+    n = X.shape[0]
+    log_p = _log_probabilities(X @ W)
+    rows = np.arange(n)
+    loss = -log_p[rows, y].sum() / n + reg * np.sum(W ** 2)
+    dscores = np.exp(log_p)
+    dscores[rows, y] -= 1.0
+    dW = X.T @ dscores / n + 2.0 * reg * W
+    return float(loss), dW
+'''
+INLINED_SOFTMAX_VECTORIZED = '''def softmax_loss_vectorized(W, X, y, reg):
+    n = X.shape[0]
+    scores = X @ W
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    rows = np.arange(n)
+    loss = -log_p[rows, y].sum() / n + reg * np.sum(W ** 2)
+    dscores = np.exp(log_p)
+    dscores[rows, y] -= 1.0
+    dW = X.T @ dscores / n + 2.0 * reg * W
+    return float(loss), dW
+'''
 
 
 # -- the class ------------------------------------------------------------------------------------
@@ -277,6 +312,63 @@ def predict_linear_classifier(W, X):
 VARIANT_LINES = 0.5
 
 
+def _values(variants: dict[str, str]) -> list[str]:
+    return list(variants.values())
+
+
+def svm_styles() -> dict[str, list[str]]:
+    """Every right style of tests/catalog/svm_right.py, by answer cell (two functions paired up)."""
+    r = svm_right
+    return {"score_function": [cell(a, b) for a, b in zip(_values(r.LINEAR_SCORES_VARIANTS),
+                                                          _values(r.BIAS_TRICK_VARIANTS))],
+            "svm_loss_naive": _values(r.NAIVE_VARIANTS),
+            "svm_loss_vectorized": _values(r.VECTORIZED_VARIANTS),
+            "train_predict": [cell(a, b) for a, b in zip(_values(r.TRAIN_VARIANTS),
+                                                         _values(r.PREDICT_VARIANTS))],
+            "tuning": _values(r.TUNING_VARIANTS)}
+
+
+def softmax_styles() -> dict[str, list[str]]:
+    """Every right style of tests/catalog/softmax_right.py, by answer cell (two functions paired up)."""
+    r = softmax_right
+    return {"softmax_function": [cell(a, b) for a, b in zip(_values(r.SIGMOID_STYLES),
+                                                            _values(r.SOFTMAX_STYLES))],
+            "softmax_loss_naive": _values(r.NAIVE_STYLES),
+            "softmax_loss_vectorized": _values(r.VECTORIZED_STYLES),
+            "train_predict": [cell(a, b) for a, b in zip(_values(r.TRAIN_STYLES), _values(r.PREDICT_STYLES))],
+            "tuning": _values(r.TUNING_STYLES)}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """What an assignment's proof class is made of."""
+
+    name: str
+    cells: tuple[str, ...]  #: its code answer cells, in notebook order
+    styles: Callable[[], dict[str, list[str]]]  #: the catalog's right styles, by answer cell
+    helpers: dict[str, tuple[str, str]]  #: answer cell -> (a source with a helper, the helper inlined)
+    hostile_cell: str  #: where the hostile copy puts its markup
+    #: answer cell -> the assignment whose starter of that cell the task says to paste in (the
+    #: softmax notebook's train_predict: "paste ... from your SVM notebook"): its lines are nobody's
+    #: style
+    pasted: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def loss_cells(self) -> tuple[str, ...]:
+        """The cells every proof class has copies in (long enough to be compared)."""
+        return self.cells[1:]
+
+
+SVM = Assignment(ASSIGNMENT, CELLS, svm_styles,
+                 {"svm_loss_vectorized": (HELPER_VECTORIZED, INLINED_VECTORIZED),
+                  "train_predict": (HELPER_TRAIN, INLINED_TRAIN)}, "svm_loss_vectorized")
+SOFTMAX = Assignment("softmax", SOFTMAX_CELLS, softmax_styles,
+                     {"softmax_loss_vectorized": (HELPER_SOFTMAX_VECTORIZED, INLINED_SOFTMAX_VECTORIZED),
+                      "train_predict": (HELPER_TRAIN, INLINED_TRAIN)}, "softmax_loss_vectorized",
+                     pasted={"train_predict": ASSIGNMENT})
+KITS = {kit.name: kit for kit in (SVM, SOFTMAX)}
+
+
 @dataclass(frozen=True)
 class Member:
     """A student's (or reference's) answer cells, and the independent solution each comes from."""
@@ -286,26 +378,19 @@ class Member:
     origin: dict[str, str]  #: grade_id -> the independent solution it derives from ("" for none)
 
 
-def starter_sources() -> dict[str, str]:
-    return dict(cells.read_starter(REPO / "assignments" / ASSIGNMENT).cells)
+def starter_sources(assignment: str = ASSIGNMENT) -> dict[str, str]:
+    return dict(cells.read_starter(REPO / "assignments" / assignment).cells)
 
 
-def solution_sources() -> dict[str, str]:
-    nb = nbformat.read(REPO / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    return {g: strip_solution_markers(c.source) for g, c in answer_cells(nb).items() if g in CELLS}
+def solution_sources(assignment: str = ASSIGNMENT) -> dict[str, str]:
+    nb = nbformat.read(REPO / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    return {g: strip_solution_markers(c.source) for g, c in answer_cells(nb).items()
+            if g in KITS[assignment].cells}
 
 
-def catalog_styles() -> dict[str, list[str]]:
-    """Every right style of tests/catalog/svm_right.py, by answer cell (two functions paired up)."""
-    r = svm_right
-    values = lambda variants: list(variants.values())  # noqa: E731
-    return {"score_function": [cell(a, b) for a, b in zip(values(r.LINEAR_SCORES_VARIANTS),
-                                                          values(r.BIAS_TRICK_VARIANTS))],
-            "svm_loss_naive": values(r.NAIVE_VARIANTS),
-            "svm_loss_vectorized": values(r.VECTORIZED_VARIANTS),
-            "train_predict": [cell(a, b) for a, b in zip(values(r.TRAIN_VARIANTS),
-                                                         values(r.PREDICT_VARIANTS))],
-            "tuning": values(r.TUNING_VARIANTS)}
+def catalog_styles(assignment: str = ASSIGNMENT) -> dict[str, list[str]]:
+    """Every right style of the assignment's catalog, by answer cell."""
+    return KITS[assignment].styles()
 
 
 def _logical_lines(source: str) -> set[str]:
@@ -332,11 +417,13 @@ def _code_lines(source: str, starter: str) -> set[str]:
 
 
 @functools.cache
-def independent_styles() -> dict[str, list[str]]:
+def independent_styles(assignment: str = ASSIGNMENT) -> dict[str, list[str]]:
     """Per answer cell, the catalog styles that are no variant of the solution or of one another."""
-    starter, solution = starter_sources(), solution_sources()
+    starter, solution = starter_sources(assignment), solution_sources(assignment)
+    for g, source in KITS[assignment].pasted.items():
+        starter[g] += "\n" + starter_sources(source)[g]
     out = {}
-    for g, styles in catalog_styles().items():
+    for g, styles in catalog_styles(assignment).items():
         taken, out[g] = [_code_lines(solution[g], starter[g])], []
         for style in styles:
             lines = _code_lines(style, starter[g])
@@ -351,38 +438,37 @@ def _copy(name: str, of: Member, disguise, only: dict[str, str] | None = None) -
     return Member(name, sources, dict(of.origin))
 
 
-def proof_class() -> tuple[list[Member], dict[str, Member]]:
-    """(students, reference documents by file name) of the proof class.
+def proof_class(kit: Assignment = SVM) -> tuple[list[Member], dict[str, Member]]:
+    """(students, reference documents by file name) of the proof class of ``kit``.
 
     ``indep_<i>`` writes style i of each cell's independent styles (the cell as released where
     there are fewer); ``helper_style`` writes two cells with helpers; ``public_copy`` hands in
     the solution; six copies disguise others; the references are the solution as a ``.py`` file
-    and last year's notebook, which ``indep_06`` copied.
+    (``github_<assignment>.py``) and last year's notebook, which ``indep_06`` copied.
     """
-    starter, styles = starter_sources(), independent_styles()
+    starter, styles = starter_sources(kit.name), independent_styles(kit.name)
     indep = []
     for i in range(max(map(len, styles.values()))):
         name = f"indep_{i:02d}"
-        sources = {g: styles[g][i] if i < len(styles[g]) else starter[g] for g in CELLS}
-        indep.append(Member(name, sources, {g: name if i < len(styles[g]) else "" for g in CELLS}))
-    helper = Member("helper_style", {**starter, "svm_loss_vectorized": HELPER_VECTORIZED,
-                                     "train_predict": HELPER_TRAIN},
-                    {g: "helper_style" if g in ("svm_loss_vectorized", "train_predict") else ""
-                     for g in CELLS})
-    solution = Member("public_copy", solution_sources(), {g: "solution" for g in CELLS})
+        sources = {g: styles[g][i] if i < len(styles[g]) else starter[g] for g in kit.cells}
+        indep.append(Member(name, sources, {g: name if i < len(styles[g]) else "" for g in kit.cells}))
+    helper = Member("helper_style", {**starter, **{g: src for g, (src, _) in kit.helpers.items()}},
+                    {g: "helper_style" if g in kit.helpers else "" for g in kit.cells})
+    solution = Member("public_copy", solution_sources(kit.name), {g: "solution" for g in kit.cells})
     copies = [
         _copy("copy_renamed", indep[0], rename_locals),
         _copy("copy_reformatted", indep[1], reformat),
         _copy("copy_recommented", indep[2], recomment),
         _copy("copy_reordered", indep[3], reorder_or_same),
         _copy("copy_inlined", helper, lambda src: src,
-              {"svm_loss_vectorized": INLINED_VECTORIZED, "train_predict": INLINED_TRAIN}),
+              {g: inlined for g, (_, inlined) in kit.helpers.items()}),
         _copy("copy_disguised", indep[4], disguise_all),
     ]
     public = "\n\n".join(solution.sources.values())
-    references = {"github_svm.py": Member("github_svm.py", {cells.ANY_CELL: public}, dict(solution.origin)),
-                  "last_year/svm.ipynb": Member("last_year/svm.ipynb", dict(indep[6].sources),
-                                                dict(indep[6].origin))}
+    last_year = f"last_year/{kit.name}.ipynb"
+    references = {f"github_{kit.name}.py": Member(f"github_{kit.name}.py", {cells.ANY_CELL: public},
+                                                  dict(solution.origin)),
+                  last_year: Member(last_year, dict(indep[6].sources), dict(indep[6].origin))}
     return [*indep, helper, solution, *copies], references
 
 
@@ -400,27 +486,28 @@ def reorder_or_same(source: str) -> str:
 HOSTILE = '''    """</pre><script>alert("copied")</script>"""\n'''
 
 
-def hostile_copy(of: Member) -> Member:
+def hostile_copy(of: Member, kit: Assignment = SVM) -> Member:
     """A verbatim copy of ``of``'s vectorized loss with markup in a docstring (a copy like the others)."""
-    source = of.sources["svm_loss_vectorized"]
-    head, body = source.split("\n", 1)
-    return Member("hostile", {**starter_sources(), "svm_loss_vectorized": f"{head}\n{HOSTILE}{body}"},
-                  {g: of.origin["svm_loss_vectorized"] if g == "svm_loss_vectorized" else "" for g in CELLS})
+    g = kit.hostile_cell
+    head, body = of.sources[g].split("\n", 1)
+    return Member("hostile", {**starter_sources(kit.name), g: f"{head}\n{HOSTILE}{body}"},
+                  {c: of.origin[g] if c == g else "" for c in kit.cells})
 
 
-def write_class(members: list[Member], tmp_path: Path) -> Path:
-    """A released SVM course with one submission per member (tests/catalog/harness.py)."""
+def write_class(members: list[Member], tmp_path: Path, assignment: str = ASSIGNMENT) -> Path:
+    """A released course of ``assignment`` with one submission per member (tests/catalog/harness.py)."""
     entries = [Entry(m.name, "similarity class member", dict(m.sources),
                      gap="similarity reads the sources and grades nothing") for m in members]
-    root = write_course(ASSIGNMENT, entries, tmp_path)
+    root = write_course(assignment, entries, tmp_path)
     shutil.rmtree(root / "submitted" / "reference")  # the harness's full solution: public_copy is that
     return root
 
 
-def write_references(references: dict[str, Member], root: Path, folder: Path) -> Path:
+def write_references(references: dict[str, Member], root: Path, folder: Path,
+                     assignment: str = ASSIGNMENT) -> Path:
     """The reference folder: ``.py`` documents as they are, notebooks as released copies filled in."""
-    student_nb = nbformat.read(root / "assignments" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    solution_nb = nbformat.read(root / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    student_nb = nbformat.read(root / "assignments" / assignment / f"{assignment}.ipynb", as_version=4)
+    solution_nb = nbformat.read(root / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
     for name, member in references.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -433,6 +520,7 @@ def write_references(references: dict[str, Member], root: Path, folder: Path) ->
 
 @dataclass(frozen=True)
 class ProofRun:
+    kit: Assignment
     root: Path
     references: Path
     members: dict[str, Member]  #: students and references (as ``reference:<file>``) by owner
@@ -440,21 +528,65 @@ class ProofRun:
     output: str  #: what the command printed
 
 
-@pytest.fixture(scope="module")
-def proof(tmp_path_factory: pytest.TempPathFactory) -> ProofRun:
-    """The proof class, compared by ``cs231n-kit similarity --top 100000`` (every pair listed)."""
-    tmp = tmp_path_factory.mktemp("similarity")
-    students, references = proof_class()
-    students.append(hostile_copy(next(m for m in students if m.name == "indep_07")))
-    root = write_class(students, tmp)
-    ref_dir = write_references(references, root, tmp / "references")
+def write_proof_class(kit: Assignment, tmp: Path) -> tuple[Path, Path, dict[str, Member]]:
+    """(course root, reference folder, members by owner) of ``kit``'s proof class on disk, with
+    a hostile copy of ``indep_07``."""
+    students, references = proof_class(kit)
+    students.append(hostile_copy(next(m for m in students if m.name == "indep_07"), kit))
+    root = write_class(students, tmp, kit.name)
+    ref_dir = write_references(references, root, tmp / "references", kit.name)
+    members = {m.name: m for m in students} | {cells.REFERENCE_PREFIX + n: m for n, m in references.items()}
+    return root, ref_dir, members
+
+
+def compared(kit: Assignment, tmp: Path, *options: str) -> ProofRun:
+    """``kit``'s proof class, compared by ``cs231n-kit similarity --top 100000`` (every pair listed)."""
+    root, ref_dir, members = write_proof_class(kit, tmp)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert cli.main(["similarity", ASSIGNMENT, "--course", str(root), "--reference", str(ref_dir),
-                         "--top", "100000"]) == 0
-    members = {m.name: m for m in students} | {cells.REFERENCE_PREFIX + n: m for n, m in references.items()}
-    data = json.loads((root / "grading" / ASSIGNMENT / "similarity.json").read_text())
-    return ProofRun(root, ref_dir, members, data, out.getvalue())
+        assert cli.main(["similarity", kit.name, "--course", str(root), "--reference", str(ref_dir),
+                         "--top", "100000", *options]) == 0
+    data = json.loads((root / "grading" / kit.name / "similarity.json").read_text())
+    return ProofRun(kit, root, ref_dir, members, data, out.getvalue())
+
+
+#: MOSS's ``-m`` of the proof classes: code found in more than 4 of a cell's answers is common code.
+#: A proof class is 25 students, each independent style written by one of them, so the default
+#: (MOSS's 10, for any class under 101) ignores nothing there: no fingerprint is in more than 10
+#: answers. In a real class the loop skeleton the task pins down is written by a large share of the
+#: students; here it is in 5 to 8 of the 25 naive softmax losses, and 4 is what makes it common in a
+#: class this size. Margins (lowest copy minus highest independent pair) by max_shared, per cell:
+#:
+#: ============  ==============================  ===========================================
+#: max_shared    svm naive, vectorized, train,   softmax function, naive, vectorized, train,
+#:               tuning                          tuning
+#: ============  ==============================  ===========================================
+#: 10 (default)  +0.076 +0.323 +0.470 +0.801     +0.137 -0.134 +0.185 +0.219 +0.453
+#: 7             as at 10                        +0.137 -0.114 +0.185 +0.219 +0.453
+#: 6             as at 10                        +0.137 +0.014 +0.185 +0.250 +0.541
+#: 5             as at 10                        +0.137 +0.014 +0.174 +0.253 +0.541
+#: 4             +0.076 +0.323 +0.470 +0.762     +0.137 +0.085 +0.168 +0.356 +0.805
+#: 3             -0.079 +0.323 +0.470 +0.814     +0.137 +0.037 +0.169 +0.409 +0.839
+#: ============  ==============================  ===========================================
+#:
+#: At 3 the SVM naive loss's fully reordered copy keeps little but its seams with the original once
+#: the code four students share is gone (0.32, against 0.39 for the solution and a copy of the style
+#: closest to it): the svm naive cell compares only 12 answers (6 independent styles), so 4 is
+#: already a third of them.
+PROOF_MAX_SHARED = 4
+
+
+@pytest.fixture(scope="module")
+def proof(tmp_path_factory: pytest.TempPathFactory) -> ProofRun:
+    """The SVM proof class, compared with ``--max-shared`` :data:`PROOF_MAX_SHARED`."""
+    return compared(SVM, tmp_path_factory.mktemp("similarity"), "--max-shared", str(PROOF_MAX_SHARED))
+
+
+@pytest.fixture(scope="module")
+def softmax_proof(tmp_path_factory: pytest.TempPathFactory) -> ProofRun:
+    """The softmax proof class, compared with ``--max-shared`` :data:`PROOF_MAX_SHARED`."""
+    return compared(SOFTMAX, tmp_path_factory.mktemp("similarity_softmax"), "--max-shared",
+                    str(PROOF_MAX_SHARED))
 
 
 def _origin(run: ProofRun, owner: str, cell_id: str) -> str:
@@ -483,7 +615,8 @@ def expected_copies(run: ProofRun, cell_id: str) -> set[frozenset[str]]:
         if _origin(run, a, cell_id) != _origin(run, b, cell_id):
             continue
         student = a if not a.startswith(cells.REFERENCE_PREFIX) else b
-        code = cells.remove_starter(run.members[student].sources[cell_id], [starter_sources()[cell_id]])
+        code = cells.remove_starter(run.members[student].sources[cell_id],
+                                    [starter_sources(run.kit.name)[cell_id]])
         if count_tokens(code) >= Settings().min_tokens:
             out.add(frozenset((a, b)))
     return out
@@ -491,36 +624,67 @@ def expected_copies(run: ProofRun, cell_id: str) -> set[frozenset[str]]:
 
 # -- the proof ------------------------------------------------------------------------------------
 
-def test_every_copy_ranks_above_every_independent_pair(proof: ProofRun) -> None:
-    """Cell by cell, the least similar copy is more similar than the most similar independent pair."""
-    margins = {}
-    for cell_id in CELLS:
-        copies, independent = copies_and_independent(proof, cell_id)
+@dataclass(frozen=True)
+class Margin:
+    """The least similar copy and the most similar independent pair of a cell."""
+
+    cell: str
+    copies: int
+    independent: int
+    low: dict  #: the copy pair
+    high: dict  #: the independent pair (similarity 0 when none matched at all)
+
+    @property
+    def margin(self) -> float:
+        return self.low["similarity"] - self.high["similarity"]
+
+    def __str__(self) -> str:
+        low, high = self.low, self.high
+        return (f"{self.cell:24s} {self.copies:2d} copies >= {low['similarity']:.3f} "
+                f"({low['a']} ~ {low['b']}), {self.independent:3d} independent pairs <= "
+                f"{high['similarity']:.3f} ({high['a']} ~ {high['b']}): margin {self.margin:+.3f}")
+
+
+def cell_margins(run: ProofRun) -> dict[str, Margin]:
+    """Per compared cell with copies, its :class:`Margin`; every expected copy must have matched."""
+    out = {}
+    for cell_id in run.kit.cells:
+        copies, independent = copies_and_independent(run, cell_id)
         found = {frozenset((p["a"], p["b"])) for p in copies}
-        missing = expected_copies(proof, cell_id) - found
+        missing = expected_copies(run, cell_id) - found
         assert not missing, f"{cell_id}: copies with no matching code at all: {sorted(map(sorted, missing))}"
-        if not copies:
-            continue
-        low = min(copies, key=lambda p: p["similarity"])
-        none = {"similarity": 0.0, "a": "-", "b": "-"}
-        high = max(independent, key=lambda p: p["similarity"], default=none)
-        margins[cell_id] = low["similarity"] - high["similarity"]
-        print(f"{cell_id:22s} {len(copies):2d} copies >= {low['similarity']:.3f} ({low['a']} ~ {low['b']}), "
-              f"{len(independent):3d} independent pairs <= {high['similarity']:.3f} "
-              f"({high['a']} ~ {high['b']}): "
-              f"margin {margins[cell_id]:+.3f}")
-        assert margins[cell_id] > 0, (
-            f"{cell_id}: the copy {low['a']} ~ {low['b']} ({low['similarity']:.3f}) ranks below the "
-            f"independent pair {high['a']} ~ {high['b']} ({high['similarity']:.3f})")
-    assert set(margins) >= {"svm_loss_naive", "svm_loss_vectorized", "train_predict", "tuning"}
+        if copies:
+            none = {"similarity": 0.0, "a": "-", "b": "-"}
+            out[cell_id] = Margin(cell_id, len(copies), len(independent),
+                                  min(copies, key=lambda p: p["similarity"]),
+                                  max(independent, key=lambda p: p["similarity"], default=none))
+    return out
 
 
-def test_the_threshold_flags_copies_and_no_independent_pair(proof: ProofRun) -> None:
+@pytest.mark.parametrize("which", ["proof", "softmax_proof"])
+def test_every_copy_ranks_above_every_independent_pair(which: str, request: pytest.FixtureRequest) -> None:
+    """Cell by cell, the least similar copy is more similar than the most similar independent pair."""
+    run: ProofRun = request.getfixturevalue(which)
+    margins = cell_margins(run)
+    print(f"\n{run.kit.name}: {len(run.members)} owners, max_shared {run.data['max_shared']}")
+    for m in margins.values():
+        print(m)
+    assert set(margins) >= set(run.kit.loss_cells)
+    for m in margins.values():
+        assert m.margin > 0, (
+            f"{m.cell}: the copy {m.low['a']} ~ {m.low['b']} ({m.low['similarity']:.3f}) ranks below the "
+            f"independent pair {m.high['a']} ~ {m.high['b']} ({m.high['similarity']:.3f})")
+
+
+@pytest.mark.parametrize("which", ["proof", "softmax_proof"])
+def test_the_threshold_flags_copies_and_no_independent_pair(which: str,
+                                                            request: pytest.FixtureRequest) -> None:
     """At the default threshold no independent pair is flagged, and every copy is, but one whose
     disguise reordered the statements of a short loop (it still ranks above every independent pair)."""
+    proof: ProofRun = request.getfixturevalue(which)
     threshold = proof.data["threshold"]
     assert threshold == Settings().threshold
-    for cell_id in CELLS:
+    for cell_id in proof.kit.cells:
         copies, independent = copies_and_independent(proof, cell_id)
         missed = [(p["a"], p["b"], p["similarity"]) for p in copies if not p["flagged"]]
         wrong = [(p["a"], p["b"], p["similarity"]) for p in independent if p["flagged"]]
@@ -531,12 +695,15 @@ def test_the_threshold_flags_copies_and_no_independent_pair(proof: ProofRun) -> 
             f"{cell_id}: copies not flagged at {threshold}: {missed}"
 
 
-def test_the_copies_of_references_are_found(proof: ProofRun) -> None:
+@pytest.mark.parametrize("which", ["proof", "softmax_proof"])
+def test_the_copies_of_references_are_found(which: str, request: pytest.FixtureRequest) -> None:
     """The student who handed in the public solution, and the one who copied last year's notebook,
     are flagged against those files, first in their cells, and overall."""
-    for student, ref in (("public_copy", "reference:github_svm.py"),
-                         ("indep_06", "reference:last_year/svm.ipynb")):
-        for cell_id in (*CELLS, OVERALL):
+    proof: ProofRun = request.getfixturevalue(which)
+    name = proof.kit.name
+    for student, ref in (("public_copy", f"reference:github_{name}.py"),
+                         ("indep_06", f"reference:last_year/{name}.ipynb")):
+        for cell_id in (*proof.kit.cells, OVERALL):
             pairs = [p for p in proof.data["pairs"] if p["cell"] == cell_id]
             mine = [p for p in pairs if {p["a"], p["b"]} == {student, ref}]
             if cell_id != OVERALL and not expected_copies(proof, cell_id) & {frozenset((student, ref))}:
@@ -549,7 +716,8 @@ def test_the_copies_of_references_are_found(proof: ProofRun) -> None:
 def test_pairs_are_ranked_per_cell_and_the_outputs_agree(proof: ProofRun) -> None:
     """similarity.json has exactly its schema, ranked per cell then overall; the CSV and HTML agree."""
     data = proof.data
-    assert set(data) == {"assignment", "threshold", "pairs"} and data["assignment"] == ASSIGNMENT
+    assert set(data) == {"assignment", "threshold", "pairs", "max_shared"}
+    assert data["assignment"] == ASSIGNMENT and data["max_shared"] == PROOF_MAX_SHARED
     required = {"a", "b", "cell", "similarity", "flagged", "a_code", "b_code"}
     assert all(required <= set(p) <= required | {"a_spans", "b_spans"} for p in data["pairs"])
     order = [p["cell"] for p in data["pairs"]]
@@ -569,6 +737,7 @@ def test_pairs_are_ranked_per_cell_and_the_outputs_agree(proof: ProofRun) -> Non
     assert "<script>" not in page and "&lt;script&gt;alert(&quot;copied&quot;)&lt;/script&gt;" in page
     assert "<mark>" in page and "reference:github_svm.py" in page
     assert "most similar" in proof.output and "no grade changed" in proof.output
+    assert f"code found in more than {PROOF_MAX_SHARED} answers of a cell ignored as common" in proof.output
 
 
 def test_scores_are_the_same_from_run_to_run() -> None:
@@ -584,6 +753,72 @@ def test_scores_are_the_same_from_run_to_run() -> None:
     assert len(one.pairs) > 10
     assert [(p.cell, p.a, p.b, p.similarity, p.a_spans) for p in one.pairs] == \
         [(p.cell, p.a, p.b, p.similarity, p.a_spans) for p in two.pairs]
+
+
+# -- code the class has in common (MOSS's -m) ------------------------------------------------------
+
+#: A passage many students paste under their answer without copying one another: the notebook's
+#: gradient check (not in the released notebook here, so not boilerplate).
+PLANTED = '''
+
+# the notebook's gradient check, pasted under the answer
+rng = np.random.default_rng(0)
+W_check = 1e-3 * rng.standard_normal((5, 3))
+X_check, y_check = rng.standard_normal((10, 5)), rng.integers(0, 3, size=10)
+_, analytic = svm_loss_vectorized(W_check, X_check, y_check, 0.1)
+for _ in range(5):
+    ix = tuple(rng.integers(s) for s in W_check.shape)
+    old = W_check[ix]
+    W_check[ix] = old + 1e-5
+    plus, _ = svm_loss_vectorized(W_check, X_check, y_check, 0.1)
+    W_check[ix] = old - 1e-5
+    minus, _ = svm_loss_vectorized(W_check, X_check, y_check, 0.1)
+    W_check[ix] = old
+    numeric = (plus - minus) / 2e-5
+    error = abs(numeric - analytic[ix]) / max(1e-12, abs(numeric) + abs(analytic[ix]))
+    print(f"numeric {numeric:f} analytic {analytic[ix]:f} relative error {error:e}")
+'''
+
+
+def test_code_in_more_than_max_shared_answers_stops_counting() -> None:
+    """Five students paste the same passage under answers that share nothing: two of them look
+    copied (the passage is most of their code) until the passage is in more than ``max_shared``
+    answers; then it is common code and they are not flagged, while a real copy still is. Each
+    answer counts once (``s0`` pastes it twice), and references do not count (two hold it)."""
+    g = "svm_loss_vectorized"
+    starter = starter_sources()
+    own = [cells.remove_starter(src, [starter[g]]) for src in independent_styles()[g][:7]]
+    pasted = {0: PLANTED * 2, 1: PLANTED, 2: PLANTED, 3: PLANTED, 4: PLANTED}
+    students = [cells.CellCode(f"s{i}", g, code + pasted.get(i, "")) for i, code in enumerate(own)]
+    students.append(cells.CellCode("copy_of_s6", g, own[6]))
+    refs = [cells.CellCode(f"reference:r{k}.py", cells.ANY_CELL, own[k] + PLANTED) for k in (5, 6)]
+
+    def scores(max_shared: int) -> tuple[dict[frozenset, float], int]:
+        report = compare(ASSIGNMENT, students, refs, starter, Settings(max_shared=max_shared, top=1000))
+        common = next(c.common for c in report.cells if c.cell == g)
+        return {frozenset((p.a, p.b)): p.similarity for p in report.pairs if p.cell == g}, common
+
+    threshold = Settings().threshold
+    alone = scores(len(students))  # the rule off: nothing is in more answers than there are
+    assert alone[1] == 0 and alone[0].get(frozenset(("s0", "s1")), 0.0) >= threshold, \
+        "without the rule the passage alone makes s0 and s1 look copied"
+    at_five = scores(5)  # in 5 answers (s0's two pastes and the references not counted): still counted
+    assert at_five[1] == 0 and at_five[0][frozenset(("s0", "s1"))] == alone[0][frozenset(("s0", "s1"))]
+    at_four, common = scores(4)  # in more than 4: common code
+    print(f"s0 ~ s1: {alone[0][frozenset(('s0', 's1'))]:.3f} counted, "
+          f"{at_four.get(frozenset(('s0', 's1')), 0.0):.3f} as common code ({common} fingerprints); "
+          f"the copy {at_four[frozenset(('s6', 'copy_of_s6'))]:.3f}")
+    assert common > 0
+    assert at_four.get(frozenset(("s0", "s1")), 0.0) < threshold, at_four.get(frozenset(("s0", "s1")))
+    assert max(v for k, v in at_four.items() if k & {"s0", "s1", "s2", "s3", "s4"}) < threshold
+    assert at_four[frozenset(("s6", "copy_of_s6"))] >= 0.95
+    assert at_four[frozenset(("s6", "reference:r6.py"))] >= threshold, "the reference's copy is still found"
+
+
+def test_the_default_max_shared_is_moss_or_a_tenth_of_the_class() -> None:
+    assert [default_max_shared(n) for n in (0, 25, 100, 101, 300, 1000)] == [10, 10, 10, 11, 30, 100]
+    with pytest.raises(ValueError, match="expected max_shared >= 2 .*, got 1"):
+        Settings(max_shared=1)
 
 
 # -- short answers from the same starter ----------------------------------------------------------

@@ -44,16 +44,44 @@ Settings (:class:`~.similarity_engine.Settings`), calibrated on tests/test_simil
     copies of them) every copy ranks above every independent pair in its cell, by a margin of
     0.08 (naive loss: a copy with all three independent statement pairs of a 15-line loop swapped,
     0.52, against 0.44), 0.32 (vectorized loss), 0.47 (training) and 0.80 (tuning); at 0.6 no
-    independent pair is flagged and every copy is but that reordered loop. Cross-checked on the
-    softmax catalog (not used to choose): copies rank first in three of four cells; in the naive
-    loss two independent styles sharing the canonical loop reach 0.69, above a fully reordered
-    copy (0.56); at 0.6 one independent pair of 140 is flagged and two of 16 copies are not.
+    independent pair is flagged and every copy is but that reordered loop.
+
+Common code: MOSS's ``-m`` (``max_shared``, ``--max-shared``)
+    Code that the task pins down (the canonical double loop of a naive loss, the grid loop of a
+    tuning cell, the functions the softmax notebook says to paste from the SVM one) is written
+    alike by many students who copied nobody, and it inflates every pair that shares it. As MOSS
+    does with ``-m``, a fingerprint found in more than ``max_shared`` of a cell's answers (each
+    answer counted once, reference documents not counted) is common code: it joins the cell's
+    boilerplate before any pair is compared, and so counts neither as a match nor in a share's
+    code. The cost is MOSS's too: a group of more than ``max_shared`` students handing in one
+    solution is common code as well, against the references too; raise ``--max-shared`` (the
+    class size turns the rule off) to look for a widely copied public solution.
+
+    Default ``max(10, ceil(0.1 * students))`` (:func:`~.similarity_engine.default_max_shared`):
+    MOSS's 10 up to 100 students, a tenth of a larger class. Measured on the benchmark's
+    synthetic class of 300 (benchmarks/run.py: each answer one of 16 catalog styles, groups of
+    8 to 27 students writing the same one), in the three loop cells: with the rule off 3,578 /
+    2,656 / 3,926 pairs are flagged, of which 2,298 / 2,224 / 2,300 write the same style and the
+    rest are two styles that share their canonical lines; at the default (30) exactly the
+    same-style pairs are flagged and no pair of two styles; MOSS's fixed 10 leaves 64 flagged
+    pairs in those cells (128 in all, of 22,112): every group of 11 or more writing the same code,
+    3.7% of the class, is treated as common code. The tuning cell, drawn from 4 styles (about 67
+    students each), is all common code at 30. On the proof classes (25 students, each style
+    written once) no fingerprint is in more than 10 answers and the default changes nothing: the
+    softmax catalog's naive loss keeps its inversion there (two independent styles on the same
+    loop skeleton at 0.69, a fully reordered copy at 0.56). The rule separates it once the
+    skeleton, found in 5 to 8 of the 25 answers, is common: every copy ranks above every
+    independent pair in every compared cell of both classes at ``max_shared`` 4, 5 or 6 (softmax
+    naive margin +0.085 at 4, +0.014 at 5 and 6; and at 2), not at 3 (the SVM cell compares only
+    12 answers and its reordered copy keeps only seams, -0.079) nor at 7 or more (softmax naive,
+    -0.11 to -0.13).
+    tests/test_similarity.py uses 4 and prints every margin.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +94,7 @@ from .similarity_cells import (
     read_references,
     read_starter,
 )
-from .similarity_engine import CellJob, CellResult, Settings, listed, run_cells
+from .similarity_engine import CellJob, CellResult, Settings, default_max_shared, listed, run_cells
 
 #: The grade_id of the pairs that pool every cell.
 OVERALL = "overall"
@@ -105,6 +133,7 @@ class CellSummary:
     short: int  #: of them, too short to compare
     pairs: int  #: pairs compared (students and references)
     flagged: int
+    common: int = 0  #: fingerprints ignored as common code (found in more than max_shared answers)
 
 
 @dataclass
@@ -112,7 +141,7 @@ class SimilarityReport:
     """The ranked pairs of an assignment, and what was and was not compared."""
 
     assignment: str
-    settings: Settings
+    settings: Settings  #: as used: ``max_shared`` is a number
     pairs: list[Pair]  #: listed pairs: per cell in notebook order, then overall; each by similarity
     cells: list[CellSummary]
     problems: list[Problem] = field(default_factory=list)
@@ -124,10 +153,15 @@ class SimilarityReport:
     def flagged(self) -> list[Pair]:
         return [p for p in self.pairs if p.flagged]
 
+    @property
+    def max_shared(self) -> int:
+        """Code found in more of a cell's answers than this was ignored as common code."""
+        return int(self.settings.max_shared or 0)
+
     def to_dict(self) -> dict:
-        """similarity.json: ``{"assignment", "threshold", "pairs": [...]}``."""
+        """similarity.json: ``{"assignment", "threshold", "pairs": [...], "max_shared"}``."""
         return {"assignment": self.assignment, "threshold": self.threshold,
-                "pairs": [p.to_dict() for p in self.pairs]}
+                "pairs": [p.to_dict() for p in self.pairs], "max_shared": self.max_shared}
 
 
 # -- the class ------------------------------------------------------------------------------------
@@ -147,6 +181,8 @@ def compare(assignment: str, students: Iterable[CellCode], references: Iterable[
     starter : dict grade_id -> str
         The released answer cells, in notebook order: the cells compared and the boilerplate.
     settings : Settings, optional
+        Its ``max_shared`` None: :func:`~.similarity_engine.default_max_shared` of the number of
+        students (the report's settings hold the number used).
     problems : iterable of Problem
         What could not be read, carried into the report.
     given : sequence of str
@@ -154,6 +190,8 @@ def compare(assignment: str, students: Iterable[CellCode], references: Iterable[
     """
     settings = settings or Settings()
     students, references = list(students), list(references)
+    if settings.max_shared is None:
+        settings = replace(settings, max_shared=default_max_shared(len({c.owner for c in students})))
     by_cell: dict[str, dict[str, CellCode]] = {g: {} for g in starter}
     for c in students:
         if c.grade_id not in by_cell:
@@ -176,7 +214,7 @@ def compare(assignment: str, students: Iterable[CellCode], references: Iterable[
         n, r = len(job.students), len(job.refs)
         compared = n * (n - 1) // 2 + n * r
         cells.append(CellSummary(g, len(by_cell[g]), summaries_short[g], compared,
-                                 sum(p.flagged for p in ranked)))
+                                 sum(p.flagged for p in ranked), res.common))
         pairs += ranked
     overall = _overall_pairs(jobs, results, settings)
     owners = len({c.owner for c in students})

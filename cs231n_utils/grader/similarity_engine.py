@@ -3,8 +3,10 @@
 The worker side of :mod:`.similarity`: a :class:`CellJob` (the codes of one cell, starter code
 already removed, and the notebook's own code, whose fingerprints never count) in, a
 :class:`CellResult` (the shares of matching code of every pair, and the matching regions of the
-pairs worth listing) out. Each code is fingerprinted once and each pair compared with
-``copydetect.compare_files``; pairs that share no fingerprint are skipped without a call.
+pairs worth listing) out. Each code is fingerprinted once; the starter's fingerprints, then those
+found in more than ``max_shared`` of the cell's answers (MOSS's ``-m``: common code, see
+:mod:`.similarity`), are dropped; and each pair is compared with ``copydetect.compare_files``;
+pairs that share no fingerprint are skipped without a call.
 
 copydetect hashes k-grams with Python's ``hash()``, which is seeded per process; with a winnowing
 window wider than 1 (``guarantee > noise``) which fingerprints are kept, and so the scores, would
@@ -17,8 +19,11 @@ the rest of the grader, so a worker starts in the time copydetect takes to impor
 
 from __future__ import annotations
 
+import copy
 import io
+import math
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +41,9 @@ class Settings:
     guarantee: int = 30
     top: int = 20  #: unflagged pairs listed per cell besides the flagged ones (the rest are counted)
     workers: int = 2  #: processes comparing cells at once
+    #: MOSS's ``-m``: a fingerprint found in more of a cell's submissions than this is common code,
+    #: ignored like the starter; None: :func:`default_max_shared` of the class size
+    max_shared: int | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -46,6 +54,27 @@ class Settings:
         if self.min_tokens < 0 or self.top < 0 or self.workers < 1:
             raise ValueError(f"expected min_tokens >= 0, top >= 0 and workers >= 1, got {self.min_tokens}, "
                              f"{self.top} and {self.workers}")
+        if self.max_shared is not None and self.max_shared < 2:
+            raise ValueError(f"expected max_shared >= 2 (code in more submissions than this is ignored; "
+                             f"1 would ignore every match), got {self.max_shared}")
+
+
+#: MOSS's default ``-m``: code in more than 10 submissions is common code.
+MOSS_MAX_SHARED = 10
+#: ... and, in a large class, code in more than this share of the submissions.
+SHARED_SHARE = 0.1
+
+
+def default_max_shared(students: int) -> int:
+    """``max(10, ceil(0.1 * students))``: the ``max_shared`` of a class of ``students``.
+
+    MOSS's 10 in a class of up to 100; in a larger one, a tenth of the class, so that a group
+    of 11 students handing in one solution (of a class of 300) is still compared, not ignored
+    (:mod:`.similarity` gives the measurements).
+    """
+    if students < 0:
+        raise ValueError(f"expected a number of students >= 0, got {students}")
+    return max(MOSS_MAX_SHARED, math.ceil(SHARED_SHARE * students))
 
 @dataclass(frozen=True)
 class CellJob:
@@ -56,7 +85,7 @@ class CellJob:
     codes: tuple[str, ...]  #: their code, starter removed, in the same order
     refs: tuple[tuple[str, str, bool], ...]  #: (owner, code, is a whole document) of each reference
     boilerplate: tuple[str, ...]  #: starter sources whose fingerprints never count
-    settings: Settings
+    settings: Settings  #: its ``max_shared`` set (a number, not None)
 
 
 @dataclass(frozen=True)
@@ -70,12 +99,43 @@ class CellResult:
     ref_back: np.ndarray  #: (n, R): reference r's share found in student i (0 for a whole document)
     #: (i, j) or (i, "r<k>") of the pairs to list -> (spans in i's code, spans in the other's)
     spans: dict
+    common: int = 0  #: fingerprints ignored as common code (in more than max_shared submissions)
 
-def _fingerprint(code: str, settings: Settings, boilerplate: np.ndarray):
+def _fingerprint(code: str, settings: Settings, window: int | None = None):
+    """copydetect's fingerprint of ``code``: every k-gram hash and where it starts, nothing removed."""
     from copydetect import CodeFingerprint
 
-    return CodeFingerprint("cell.py", settings.noise, settings.guarantee - settings.noise + 1,
-                           boilerplate=boilerplate, fp=io.StringIO(code), language="python")
+    window = settings.guarantee - settings.noise + 1 if window is None else window
+    return CodeFingerprint("cell.py", settings.noise, window, fp=io.StringIO(code), language="python")
+
+
+def _without(fp, ignored: set):
+    """``fp`` without the fingerprints in ``ignored``: as copydetect's ``boilerplate=`` would leave it.
+
+    copydetect drops boilerplate after winnowing and counts only the code the remaining
+    fingerprints cover (``token_coverage``), so a share is of the code that is neither starter nor
+    common. Done here rather than through ``boilerplate=`` for two reasons: the fingerprints are
+    computed once (Pygments is most of their cost) and filtered twice, by the starter and then by
+    what the class has in common; and copydetect 0.5 matches boilerplate with
+    ``np.intersect1d(..., assume_unique=True)`` on a hash list that repeats a k-gram written twice,
+    which drops one occurrence of every repeated k-gram even when it is no boilerplate.
+    """
+    from copydetect.utils import get_token_coverage
+
+    kept = fp.hashes - ignored
+    if len(kept) == len(fp.hashes):
+        return fp
+    out = copy.copy(fp)
+    out.hashes = kept
+    out.hash_idx = {h: fp.hash_idx[h] for h in kept}
+    out.token_coverage = get_token_coverage(out.hash_idx, fp.k, len(fp.filtered_code))
+    return out
+
+
+def common_fingerprints(prints: Sequence, max_shared: int) -> set:
+    """The hashes found in more than ``max_shared`` of ``prints`` (each print counted once)."""
+    counts = Counter(h for p in prints for h in p.hashes)
+    return {h for h, n in counts.items() if n > max_shared}
 
 
 def _spans(slices: np.ndarray, length: int) -> tuple[tuple[int, int], ...]:
@@ -95,16 +155,19 @@ def listed(sim: np.ndarray, settings: Settings) -> np.ndarray:
 
 
 def compare_cell(job: CellJob) -> CellResult:
-    from copydetect import CodeFingerprint, compare_files
+    from copydetect import compare_files
 
     settings = job.settings
-    hashes: set = set()
+    starter: set = set()
     for src in job.boilerplate:  # every k-gram of the starter (window 1), as copydetect's detector does
-        starter = CodeFingerprint("starter.py", settings.noise, 1, fp=io.StringIO(src), language="python")
-        hashes |= starter.hashes
-    boilerplate = np.array(sorted(hashes))
-    prints = [_fingerprint(c, settings, boilerplate) for c in job.codes]
-    refs = [_fingerprint(code, settings, boilerplate) for _, code, _ in job.refs]
+        starter |= _fingerprint(src, settings, window=1).hashes
+    prints = [_without(_fingerprint(c, settings), starter) for c in job.codes]
+    refs = [_without(_fingerprint(code, settings), starter) for _, code, _ in job.refs]
+    # MOSS's -m: what more than max_shared of the class wrote is common code (references not counted)
+    common = common_fingerprints(prints, settings.max_shared or default_max_shared(len(prints)))
+    if common:
+        prints = [_without(p, common) for p in prints]
+        refs = [_without(p, common) for p in refs]
     n, r = len(prints), len(refs)
     share = np.zeros((n, n))
     ref_share, ref_back = np.zeros((n, r)), np.zeros((n, r))
@@ -130,11 +193,9 @@ def compare_cell(job: CellJob) -> CellResult:
         a, b = slices[i, f"r{k}"]
         spans[i, f"r{k}"] = (_spans(a, len(job.codes[i])), _spans(b, len(job.refs[k][1])))
     coverage = np.array([p.token_coverage for p in prints], dtype=float)
-    return CellResult(job.cell, share, coverage, ref_share, ref_back, spans)
+    return CellResult(job.cell, share, coverage, ref_share, ref_back, spans, len(common))
 
 
-#: What a worker process runs: pickled jobs on stdin, pickled results on stdout. It reads student
-#: code as text and never runs it.
 #: What a worker process runs: pickled jobs on stdin, pickled results on stdout (it reads student
 #: code as text, never runs it). copydetect imports matplotlib.pyplot for its own HTML report, a
 #: second of start-up the comparison never uses: the worker gives it an empty module instead.

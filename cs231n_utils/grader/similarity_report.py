@@ -1,10 +1,12 @@
 """Write a :class:`~.similarity.SimilarityReport`: similarity.json, similarity.csv, similarity.html
 and the terminal summary.
 
-- ``similarity.json``: exactly ``{"assignment", "threshold", "pairs": [{"a", "b", "cell",
-  "similarity", "flagged", "a_code", "b_code"}]}``, the pairs ranked per cell (in the notebook's
-  order) and then ``overall``. The class report reads it and puts the flagged pairs in its review
-  queue, so the schema stays as it is.
+- ``similarity.json``: ``{"assignment", "threshold", "pairs": [{"a", "b", "cell", "similarity",
+  "flagged", "a_code", "b_code", "a_spans", "b_spans"}], "max_shared"}``, the pairs ranked per cell
+  (in the notebook's order) and then ``overall``. The class report reads it and puts the flagged
+  pairs in its review queue, so those keys stay as they are; ``max_shared`` (the MOSS ``-m`` used:
+  code in more answers of a cell than this was ignored) was added after them, and a reader
+  that does not know it ignores it.
 - ``similarity.csv``: the same pairs, one row each, with both sides' shares and the rank, no code.
 - ``similarity.html``: one page that opens offline: what was compared per cell, the ranked pairs
   and, for each pair, the two codes side by side with the matching regions marked. Every piece
@@ -54,13 +56,14 @@ def summary(report: SimilarityReport) -> str:
     """A few lines for the terminal: per cell what was compared, then the top flagged pairs."""
     s = report.settings
     lines = [f"similarity of {report.assignment}: flagged at >= {s.threshold:.2f}; cells under "
-             f"{s.min_tokens} tokens (starter removed) not compared"]
+             f"{s.min_tokens} tokens (starter removed) not compared; code found in more than "
+             f"{report.max_shared} answers of a cell ignored as common (--max-shared)"]
     for c in report.cells:
         if c.cell == OVERALL:
             lines.append(f"  {c.cell:24s} {c.answers:4d} students{'':34s}{c.flagged:4d} flagged")
         else:
             lines.append(f"  {c.cell:24s} {c.answers:4d} answers, {c.short:4d} too short, {c.pairs:6d} pairs "
-                         f"{c.flagged:4d} flagged")
+                         f"{c.flagged:4d} flagged, {c.common:5d} common fingerprints")
     flagged = sorted(report.flagged(), key=lambda p: (-p.similarity, p.cell != OVERALL, p.cell, p.a, p.b))
     if flagged:
         lines.append(f"most similar ({min(len(flagged), SUMMARY_PAIRS)} of {len(flagged)} flagged pairs):")
@@ -123,17 +126,20 @@ def html_page(report: SimilarityReport) -> str:
              f"reference solutions, its released starter code removed (copydetect, winnowing over "
              f"tokens: names, comments and layout do not count). A pair is <b>flagged</b> from "
              f"{s.threshold:.2f} (the larger of the two shares of code that match); a cell with fewer "
-             f"than {s.min_tokens} tokens is not compared (short answers look alike without copying). "
+             f"than {s.min_tokens} tokens is not compared (short answers look alike without copying); "
+             f"code found in more than {report.max_shared} answers of a cell is common code (what the task "
+             f"pins down) and does not count, as MOSS's <code>-m</code>. "
              f"<b>Overall</b> pools the cells both have. Nothing here changes a grade: a flagged pair is "
              f"a reason to look, not a verdict.</p>",
              "<table><tr><th>cell</th><th>answers</th><th>too short</th><th>pairs compared</th>"
-             "<th>flagged</th></tr>"]
+             "<th>flagged</th><th>common fingerprints</th></tr>"]
     for c in report.cells:
-        short, pairs = ("", "") if c.cell == OVERALL else (c.short, c.pairs)  # overall pools the cells
+        # overall pools the cells
+        short, pairs, common = ("", "", "") if c.cell == OVERALL else (c.short, c.pairs, c.common)
         parts.append(f"<tr><td><a href='#cell-{e(c.cell)}'>{e(c.cell)}</a></td>"
                      f"<td class='num'>{c.answers}</td>"
                      f"<td class='num'>{short}</td><td class='num'>{pairs}</td>"
-                     f"<td class='num'>{c.flagged}</td></tr>")
+                     f"<td class='num'>{c.flagged}</td><td class='num'>{common}</td></tr>")
     parts.append("</table>")
     if report.problems:
         parts.append("<h2>Not compared</h2><ul>" + "".join(f"<li>{e(str(p))}</li>" for p in report.problems)
