@@ -612,7 +612,8 @@ KMEANS_VARIANTS = {
     rng = np.random.default_rng(rng)
     centres = np.array(points[rng.choice(len(points), size=k, replace=False)], dtype=np.float64)
     for _ in range(iters):
-        d = np.linalg.norm(points[:, None] - centres[None], axis=2)
+        d = np.sqrt(np.maximum(np.linalg.norm(points, axis=1)[:, None] ** 2 - 2 * points @ centres.T
+                               + np.linalg.norm(centres, axis=1) ** 2, 0))
         lab = np.argmin(d, axis=1)
         sums = np.zeros_like(centres)
         np.add.at(sums, lab, points)
@@ -669,7 +670,7 @@ def kmeans(points, k, iters, rng=None):
     centres = np.asarray(points, dtype=float)[start]
     X = np.asarray(points, dtype=float)
     for step in range(int(iters)):
-        distances = ((X[:, np.newaxis, :] - centres[np.newaxis]) ** 2).sum(-1)
+        distances = (X ** 2).sum(-1)[:, np.newaxis] - 2 * X @ centres.T + (centres ** 2).sum(-1)[np.newaxis]
         owner = distances.argmin(-1)
         counts = np.bincount(owner, minlength=k)
         totals = np.zeros_like(centres)
@@ -683,8 +684,8 @@ def kmeans(points, k, iters, rng=None):
     X = np.asarray(points)
     c = X[rng.choice(X.shape[0], k, replace=False)].astype(np.float64)
     for _ in range(iters):
-        diff = X[:, None, :].astype(np.float64) - c[None, :, :]
-        lab = np.einsum("mkd,mkd->mk", diff, diff).argmin(axis=1)
+        X64 = X.astype(np.float64)
+        lab = (np.einsum("md,md->m", X64, X64)[:, None] - 2 * X64 @ c.T + np.einsum("kd,kd->k", c, c)).argmin(axis=1)
         for j in range(k):
             sel = X[lab == j]
             c[j] = sel.mean(axis=0) if len(sel) else c[j]
@@ -705,7 +706,7 @@ def kmeans(points, k, iters, rng=None):
     rng = np.random.default_rng(rng)
     c = np.copy(points[rng.choice(len(points), size=k, replace=False)]).astype(np.float64)
     for _ in range(iters):
-        lab = np.argmin(np.square(points[:, None, :] - c[None]).sum(axis=2), axis=1)
+        lab = np.argmin(np.square(c).sum(axis=1) - 2 * np.dot(points, c.T), axis=1)
         for j in range(k):
             inside = lab == j
             n = inside.sum()
@@ -718,7 +719,7 @@ def kmeans(points, k, iters, rng=None):
     rng = np.random.default_rng(rng)
     centres = points[rng.choice(len(points), size=k, replace=False)].astype(np.float64)
     for _ in range(iters):
-        dists = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        dists = (points ** 2).sum(axis=1)[:, None] - 2 * points @ centres.T + (centres ** 2).sum(axis=1)
         nearest = dists.argmin(axis=1)
         for j in range(centres.shape[0]):
             members = points[nearest == j]
@@ -826,7 +827,7 @@ BOW_VARIANTS = {
     "add_at": '''def bag_of_words(patches, centres):
     N, P, D = patches.shape
     flat = patches.reshape(N * P, D)
-    nearest = np.argmin(((flat[:, None, :] - centres[None]) ** 2).sum(axis=2), axis=1)
+    nearest = np.argmin((centres ** 2).sum(axis=1) - 2 * flat @ centres.T, axis=1)
     hist = np.zeros((N, centres.shape[0]))
     np.add.at(hist, (np.repeat(np.arange(N), P), nearest), 1.0 / P)
     return hist.astype(np.float32)
@@ -880,7 +881,7 @@ def bag_of_words(patches, centres):
     "histogram_via_cumsum_free_sort": '''def bag_of_words(patches, centres):
     N, P, D = patches.shape
     k = len(centres)
-    nearest = ((patches[:, :, None] - centres[None, None]) ** 2).sum(-1).argmin(-1)
+    nearest = (np.einsum("kd,kd->k", centres, centres) - 2 * patches @ centres.T).argmin(-1)
     flat = (nearest + np.arange(N)[:, None] * k).ravel()
     counts = np.zeros(N * k)
     np.add.at(counts, flat, 1)
