@@ -6,7 +6,7 @@ need (setup and data, the solution cells that define what they call: :func:`chec
 a fresh kernel, and every check cell's output is read: none may raise, warn, say DISAGREES, FAILED
 or wrong, or print a relative error that calls a gradient wrong, since the code is the solution's.
 
-Three datasets: digits (the default suite); and, with ``CS231N_CHECK_CELLS_FULL=1`` (a CI step of
+Three datasets: digits (the default suite); and, with ``CS231N_REAL_DATA=1`` (a CI step of
 its own, they take minutes), the real CIFAR-10 subset and CIFAR-10-sized data (the subset's
 training images tiled to the official 50,000, served as the default ``cifar10`` dataset, so that
 the splits are CIFAR-10's: 49,000 training, 1,000 validation, a dev set of 500).
@@ -31,9 +31,9 @@ from .conftest import _batch_dict, once_for_all_workers
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ("svm", "softmax", "optimization", "features", "logistic")
-FULL = os.environ.get("CS231N_CHECK_CELLS_FULL") == "1"
+FULL = os.environ.get("CS231N_REAL_DATA") == "1"
 full_only = pytest.mark.skipif(not FULL, reason="CIFAR-10 check cells take minutes: set "
-                               "CS231N_CHECK_CELLS_FULL=1 (a CI step of its own, .ci/run)")
+                               "CS231N_REAL_DATA=1 (a CI step of its own, .ci/run)")
 
 pytestmark = pytest.mark.slow
 

@@ -45,7 +45,7 @@ CASES = {
     "loopy": ("def row_means(X):\n    return np.array([r.mean() for r in X])\n", 1.5, "no Python loops"),
     "mutates": ("def row_means(X):\n    X -= 0.5\n    return X.mean(axis=1) + 0.5\n", 1.5,
                 "X left unchanged"),
-    "warns": ("def row_means(X):\n    np.exp(np.full(1, 1000.0))\n    return X.mean(axis=1)\n", 0.0, "values"),
+    "warns": ("def row_means(X):\n    np.exp(np.full(1, 1e3))\n    return X.mean(axis=1)\n", 0.0, "values"),
     # log(0) in a value the function discards: the result is right, the warning only a note
     "log0_discarded": ("def row_means(X):\n    np.log(np.zeros(1))\n    return X.mean(axis=1)\n", 2.0, ""),
     "float32": ("def row_means(X):\n    return X.astype(np.float32).mean(axis=1)\n", 2.0, ""),

@@ -456,7 +456,7 @@ def test_the_demo_class_report_renders_in_chromium(demo_class, browser):
 
 
 def test_grading_a_few_students_keeps_the_rest_of_the_class_in_the_report(graded_copy):
-    """``grade --student ada`` replaces ada's row and leaves every other student's (batch._with_the_others)."""
+    """``grade --student ada`` replaces her row and keeps every other student (batch._with_the_others)."""
     from cs231n_utils.grader.batch import _with_the_others
 
     _, folder, rows = graded_copy
