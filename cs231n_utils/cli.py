@@ -178,7 +178,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .grader.batch import WORK_DIR
-    from .grader.report import format_report, read_rows, write_class_report, write_overview
+    from .grader.report import read_rows, write_overview, write_report
 
     root = _course_root(args.course)
     grading = root / WORK_DIR
@@ -188,13 +188,14 @@ def cmd_report(args: argparse.Namespace) -> int:
             rows = read_rows(folder)
         except (FileNotFoundError, ValueError) as exc:
             raise SystemExit(f"error: {exc}") from None
-        (folder / "report.md").write_text(format_report(rows, args.assignment))
-        written = write_class_report(folder, rows, args.assignment)
+        written = write_report(folder, rows, args.assignment)  # what the batch writes, the overview too
         print(f"class report of {args.assignment}: {written.html} ({len(rows)} students, "
               f"{written.needs_review} to review); data: {', '.join(p.name for p in written.tables)}")
-    if not grading.is_dir():
+        page = grading / "report.html"
+    elif not grading.is_dir():
         raise SystemExit(f"error: nothing graded yet in {root} (no {WORK_DIR}/): run cs231n-kit grade first")
-    page = write_overview(grading)
+    else:
+        page = write_overview(grading)
     print(f"course overview: {page} (and {page.with_name('overview.csv')})")
     return 0
 
@@ -311,7 +312,6 @@ def build_demo_course(repo: Path, dest: Path, assignments: list[str] | None = No
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .grader.batch import WORK_DIR, grade_class
-    from .grader.report import write_overview
     from .grader.sandbox import describe_isolation
 
     repo = course.repo_root()
@@ -334,7 +334,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if not args.plain:
             print(f"class report: {dest / WORK_DIR / name / 'report.html'}")
     if not args.plain:
-        print(f"\ncourse overview: {write_overview(dest / WORK_DIR)}")
+        print(f"\ncourse overview: {dest / WORK_DIR / 'report.html'}")  # written with each class report
     print(f"\ndone in {time.perf_counter() - start:.0f} s; the gradebook is {dest / 'gradebook.db'}")
     return 0
 
